@@ -1,0 +1,202 @@
+"""SQLAlchemy models for deal rooms, their plans and the activity log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+TITLE_MAX = 200
+ID_LENGTH = 32
+
+
+class Status(StrEnum):
+    """Status of a task, and of a milestone."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    Status.NOT_STARTED: "Not started",
+    Status.IN_PROGRESS: "In progress",
+    Status.COMPLETED: "Completed",
+}
+
+
+class Side(StrEnum):
+    """Which party of the deal owns a task."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zone type and hands back naive values, so values are
+    stored as naive UTC there and made aware again on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _status_type() -> Enum:
+    return Enum(
+        Status,
+        native_enum=False,
+        length=16,
+        values_callable=lambda enum: [member.value for member in enum],
+        validate_strings=True,
+    )
+
+
+def _side_type() -> Enum:
+    return Enum(
+        Side,
+        native_enum=False,
+        length=8,
+        values_callable=lambda enum: [member.value for member in enum],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DealRoom(Base):
+    """A channel in a workspace that holds one plan."""
+
+    __tablename__ = "deal_rooms"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_deal_rooms_team_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    deal_name: Mapped[str] = mapped_column(String(TITLE_MAX))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The number the next task gets. Numbers are never reused, even after a delete.
+    next_task_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="room",
+        order_by="Milestone.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Milestone(Base):
+    """A stage of the plan, such as Security review, that contains tasks."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_room_position", "room_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("deal_rooms.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[Status] = mapped_column(_status_type(), default=Status.NOT_STARTED)
+    # True when someone set the status by hand; it then stays until set back to automatic.
+    status_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    room: Mapped[DealRoom] = relationship(back_populates="milestones")
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="milestone",
+        order_by="Task.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Task(Base):
+    """A piece of work in a milestone, owned by someone on one side of the deal."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("room_id", "number", name="uq_tasks_room_number"),
+        Index("ix_tasks_milestone", "milestone_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("deal_rooms.id", ondelete="CASCADE"))
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    owner_user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    owner_name: Mapped[str | None] = mapped_column(String(TITLE_MAX), nullable=True)
+    side: Mapped[Side] = mapped_column(_side_type())
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[Status] = mapped_column(_status_type(), default=Status.NOT_STARTED)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="tasks")
+
+    # Every UPDATE checks and bumps `version`, so a stale write raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Activity(Base):
+    """One change to a plan: who did what, the values before and after, and when."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_room_created", "room_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("deal_rooms.id", ondelete="CASCADE"))
+    # Kept as plain numbers, without foreign keys, so history outlives a deleted task.
+    milestone_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    action: Mapped[str] = mapped_column(String(48))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
