@@ -181,7 +181,7 @@ class Task(Base):
     milestone: Mapped[Milestone] = relationship(back_populates="tasks")
 
     # Every UPDATE checks and bumps `version`, so a stale write raises StaleDataError.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Activity(Base):
