@@ -1,0 +1,355 @@
+"""The plan store: every read and write of a plan, with its rules.
+
+Functions take a `Session` and never commit; the caller owns the transaction
+(`with session_factory.begin() as session:`). A slash command, a button, a
+modal and a reminder job all change plans through these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.errors import ConflictError, NotFoundError
+from storage.models import Activity, DealRoom, Milestone, Side, Status, Task
+from storage.rules import clean_title, derived_milestone_status
+from storage.views import MilestoneView, PlanView, RoomView, TaskView
+
+NOT_A_ROOM = "This channel is not a deal room yet. Start one with `/map init <deal name>`."
+TASK_GONE = "That task is no longer in this plan. Type `/map status` to see the current plan."
+
+
+def find_room(session: Session, team_id: str, channel_id: str) -> DealRoom | None:
+    statement = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.channel_id == channel_id
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def require_room(session: Session, team_id: str, channel_id: str) -> DealRoom:
+    room = find_room(session, team_id, channel_id)
+    if room is None:
+        raise NotFoundError(NOT_A_ROOM)
+    return room
+
+
+def create_room(
+    session: Session, *, team_id: str, channel_id: str, deal_name: str, actor: str, now: datetime
+) -> DealRoom:
+    """Make the channel a deal room; raise ConflictError if it already is one."""
+    name = clean_title(deal_name, "deal name")
+    existing = find_room(session, team_id, channel_id)
+    if existing is not None:
+        raise ConflictError(
+            f"This channel is already the deal room for *{existing.deal_name}*. "
+            "Type `/map status` to see its plan."
+        )
+    room = DealRoom(
+        team_id=team_id,
+        channel_id=channel_id,
+        deal_name=name,
+        timezone="UTC",
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        next_task_number=1,
+    )
+    session.add(room)
+    session.flush()
+    _record(session, room, actor, now, "room.created", after={"deal_name": name})
+    return room
+
+
+def load_plan(session: Session, team_id: str, channel_id: str) -> PlanView | None:
+    """Read a room's whole plan in three statements, whatever its size."""
+    room = find_room(session, team_id, channel_id)
+    if room is None:
+        return None
+    return load_plan_of(session, room)
+
+
+def load_plan_of(session: Session, room: DealRoom) -> PlanView:
+    milestone_rows = session.execute(
+        select(
+            Milestone.id,
+            Milestone.position,
+            Milestone.title,
+            Milestone.due_date,
+            Milestone.status,
+            Milestone.status_manual,
+        )
+        .where(Milestone.room_id == room.id)
+        .order_by(Milestone.position, Milestone.id)
+    ).all()
+    task_rows = session.execute(
+        select(
+            Task.id,
+            Task.number,
+            Task.milestone_id,
+            Task.title,
+            Task.description,
+            Task.owner_user_id,
+            Task.owner_name,
+            Task.side,
+            Task.due_date,
+            Task.status,
+            Task.completed_at,
+            Task.completed_by,
+            Task.version,
+        )
+        .where(Task.room_id == room.id)
+        .order_by(Task.number)
+    ).all()
+
+    tasks_by_milestone: dict[int, list[TaskView]] = {}
+    for row in task_rows:
+        tasks_by_milestone.setdefault(row.milestone_id, []).append(TaskView(**row._asdict()))
+    milestones = tuple(
+        MilestoneView(
+            id=row.id,
+            position=index,
+            title=row.title,
+            due_date=row.due_date,
+            status=row.status,
+            status_manual=row.status_manual,
+            tasks=tuple(tasks_by_milestone.get(row.id, ())),
+        )
+        for index, row in enumerate(milestone_rows, start=1)
+    )
+    return PlanView(room=room_view(room), milestones=milestones)
+
+
+def room_view(room: DealRoom) -> RoomView:
+    return RoomView(
+        id=room.id,
+        team_id=room.team_id,
+        channel_id=room.channel_id,
+        deal_name=room.deal_name,
+        timezone=room.timezone,
+        updated_at=room.updated_at,
+    )
+
+
+def add_milestone(
+    session: Session,
+    room: DealRoom,
+    *,
+    title: str,
+    due_date: date | None,
+    actor: str,
+    now: datetime,
+) -> Milestone:
+    clean = clean_title(title, "milestone title")
+    last_position = session.scalar(
+        select(func.max(Milestone.position)).where(Milestone.room_id == room.id)
+    )
+    milestone = Milestone(
+        room_id=room.id,
+        position=(last_position or 0) + 1,
+        title=clean,
+        due_date=due_date,
+        status=Status.NOT_STARTED,
+        status_manual=False,
+        created_at=now,
+    )
+    session.add(milestone)
+    session.flush()
+    after = {"title": clean, "due_date": _iso(due_date)}
+    _record(session, room, actor, now, "milestone.added", milestone_id=milestone.id, after=after)
+    return milestone
+
+
+def resolve_milestone(session: Session, room: DealRoom, reference: str) -> Milestone:
+    """Find a milestone by its number in the plan (1-based) or its title, any case."""
+    milestones = list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.room_id == room.id)
+            .order_by(Milestone.position, Milestone.id)
+        )
+    )
+    wanted = " ".join(reference.split())
+    if wanted.isdigit() and 1 <= int(wanted) <= len(milestones):
+        return milestones[int(wanted) - 1]
+    for milestone in milestones:
+        if milestone.title.casefold() == wanted.casefold():
+            return milestone
+    prefixed = [m for m in milestones if m.title.casefold().startswith(wanted.casefold())]
+    if wanted and len(prefixed) == 1:
+        return prefixed[0]
+    raise NotFoundError(_unknown_milestone_message(wanted, milestones))
+
+
+def _unknown_milestone_message(wanted: str, milestones: list[Milestone]) -> str:
+    if not milestones:
+        return (
+            f"There is no milestone `{wanted}`: this plan has no milestones yet. "
+            "Add one with `/map add milestone Security review`."
+        )
+    names = ", ".join(f"{index}. {m.title}" for index, m in enumerate(milestones, start=1))
+    return (
+        f"There is no milestone `{wanted}` in this plan. "
+        f"Use a milestone's number or title: {names}."
+    )
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """The fields of a task to add; the store validates them."""
+
+    title: str
+    side: Side
+    owner_user_id: str | None = None
+    owner_name: str | None = None
+    due_date: date | None = None
+    description: str | None = None
+
+
+def add_task(
+    session: Session,
+    room: DealRoom,
+    milestone: Milestone,
+    new: NewTask,
+    *,
+    actor: str,
+    now: datetime,
+) -> Task:
+    if milestone.room_id != room.id:
+        raise NotFoundError("That milestone is no longer in this plan.")
+    title = clean_title(new.title, "task title")
+    owner_name = clean_title(new.owner_name, "owner name") if new.owner_name is not None else None
+
+    number = room.next_task_number
+    room.next_task_number = number + 1
+    room.updated_at = now
+    task = Task(
+        room_id=room.id,
+        milestone_id=milestone.id,
+        number=number,
+        title=title,
+        description=new.description,
+        owner_user_id=new.owner_user_id,
+        owner_name=owner_name,
+        side=new.side,
+        due_date=new.due_date,
+        status=Status.NOT_STARTED,
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    _refresh_milestone_status(session, milestone)
+    after = {
+        "number": number,
+        "title": title,
+        "owner": new.owner_user_id or owner_name,
+        "side": new.side.value,
+        "due_date": _iso(new.due_date),
+    }
+    _record(session, room, actor, now, "task.added", task=task, after=after)
+    return task
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    task: Task
+    before: Status
+    changed: bool
+
+
+def find_task(
+    session: Session, room: DealRoom, *, task_id: int | None = None, number: int | None = None
+) -> Task:
+    """Find a task of this room by id or number; raise NotFoundError otherwise.
+
+    A task id from a button payload is only trusted together with the room the
+    click came from, so a task of another room is "not found" here.
+    """
+    statement = select(Task).where(Task.room_id == room.id)
+    if task_id is not None:
+        statement = statement.where(Task.id == task_id)
+    elif number is not None:
+        statement = statement.where(Task.number == number)
+    else:
+        raise ValueError("find_task needs a task_id or a number")
+    task = session.scalars(statement).one_or_none()
+    if task is None:
+        if number is not None:
+            raise NotFoundError(
+                f"There is no task #{number} in this plan. "
+                "Type `/map status` to see the task numbers."
+            )
+        raise NotFoundError(TASK_GONE)
+    return task
+
+
+def set_task_status(
+    session: Session, room: DealRoom, task: Task, status: Status, *, actor: str, now: datetime
+) -> StatusChange:
+    """Move a task to `status`; a task already there is left alone and logs nothing."""
+    before = task.status
+    if before is status:
+        return StatusChange(task=task, before=before, changed=False)
+
+    task.status = status
+    if status is Status.COMPLETED:
+        task.completed_at = now
+        task.completed_by = actor
+    else:
+        task.completed_at = None
+        task.completed_by = None
+    room.updated_at = now
+    session.flush()
+    _refresh_milestone_status(session, task.milestone)
+    _record(
+        session,
+        room,
+        actor,
+        now,
+        "task.status",
+        task=task,
+        before={"status": before.value},
+        after={"status": status.value},
+    )
+    return StatusChange(task=task, before=before, changed=True)
+
+
+def _refresh_milestone_status(session: Session, milestone: Milestone) -> None:
+    """Recompute an automatic milestone's status from its tasks; manual ones keep theirs."""
+    if milestone.status_manual:
+        return
+    statuses = session.scalars(select(Task.status).where(Task.milestone_id == milestone.id))
+    milestone.status = derived_milestone_status(statuses)
+
+
+def _record(
+    session: Session,
+    room: DealRoom,
+    actor: str,
+    now: datetime,
+    action: str,
+    *,
+    task: Task | None = None,
+    milestone_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        Activity(
+            room_id=room.id,
+            task_id=task.id if task is not None else None,
+            milestone_id=task.milestone_id if task is not None else milestone_id,
+            actor_user_id=actor,
+            action=action,
+            before=before,
+            after=after,
+            created_at=now,
+        )
+    )
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
