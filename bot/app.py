@@ -1,0 +1,33 @@
+"""Build the Bolt app from a config object. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Config
+from bot.listeners import actions, commands, errors
+from bot.services import Services
+
+
+def build_app(config: Config, services: Services, client: WebClient) -> App:
+    """Create the Bolt app with every listener registered.
+
+    `process_before_response=True` runs each listener before the HTTP response
+    is sent. Bolt's default runner instead polls for `ack()` every 10 ms, which
+    adds about 10 ms to every request.
+    """
+    app = App(
+        client=client,
+        signing_secret=config.signing_secret,
+        process_before_response=True,
+        token_verification_enabled=False,
+        request_verification_enabled=not config.socket_mode,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    commands.register(app, services)
+    actions.register(app, services)
+    errors.register(app)
+    return app

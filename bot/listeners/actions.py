@@ -1,0 +1,95 @@
+"""Buttons and menus on the plan message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import ids
+from bot.blocks.plan import Message, plan_message
+from bot.dates import today_in_zone
+from bot.payloads import ActionRequest
+from bot.services import Services
+from storage import plans
+from storage.errors import NotFoundError, UserError
+from storage.models import Status
+
+logger = logging.getLogger(__name__)
+
+MENU_STATUSES = {
+    ids.MENU_IN_PROGRESS: Status.IN_PROGRESS,
+    ids.MENU_NOT_STARTED: Status.NOT_STARTED,
+}
+
+
+class TaskStatusAction:
+    """Moves a task to a new status from a button or menu, then redraws the plan message."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def __call__(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        click = ActionRequest.from_body(body)
+        try:
+            task_id, status = parse_status_value(click)
+            message = self.change(click, task_id, status)
+        except UserError as error:
+            respond(text=error.message, response_type="ephemeral", replace_original=False)
+            return
+        if message is not None and click.message_ts:
+            client.chat_update(
+                channel=click.channel_id,
+                ts=click.message_ts,
+                text=message.text,
+                blocks=message.blocks,
+            )
+
+    def change(self, click: ActionRequest, task_id: int, status: Status) -> Message | None:
+        """Apply the change; return the redrawn plan, or None when nothing changed."""
+        if click.team_id != self.services.team_id:
+            logger.warning(
+                "Rejected a click from another workspace (team=%s channel=%s user=%s)",
+                click.team_id,
+                click.channel_id,
+                click.user_id,
+            )
+            raise NotFoundError(plans.TASK_GONE)
+
+        def apply(session: Session) -> Message | None:
+            room = plans.find_room(session, self.services.team_id, click.channel_id)
+            if room is None:
+                raise NotFoundError(plans.TASK_GONE)
+            task = plans.find_task(session, room, task_id=task_id)
+            result = plans.set_task_status(
+                session, room, task, status, actor=click.user_id, now=self.services.now()
+            )
+            if not result.changed:
+                return None
+            plan = plans.load_plan_of(session, room)
+            return plan_message(plan, today_in_zone(self.services.now(), room.timezone))
+
+        return self.services.write(apply)
+
+
+def parse_status_value(click: ActionRequest) -> tuple[int, Status]:
+    """Read the task id and the target status from a button value or menu option."""
+    if click.action_id == ids.TASK_COMPLETE:
+        verb, raw_id = ids.MENU_COMPLETE, click.value
+    else:
+        verb, _, raw_id = click.value.partition(":")
+    status = MENU_STATUSES.get(verb) if verb != ids.MENU_COMPLETE else Status.COMPLETED
+    if status is None or not raw_id.isdigit():
+        logger.warning("Rejected an action with an unknown value (action=%s)", click.action_id)
+        raise NotFoundError(plans.TASK_GONE)
+    return int(raw_id), status
+
+
+def register(app: App, services: Services) -> None:
+    handler = TaskStatusAction(services)
+    app.action(ids.TASK_COMPLETE)(handler)
+    app.action(ids.TASK_MENU)(handler)

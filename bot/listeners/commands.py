@@ -1,0 +1,196 @@
+"""The `/map` slash command."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import grammar
+from bot.blocks.plan import plan_message
+from bot.dates import parse_due_date, today_in_zone
+from bot.owners import check_slack_owner
+from bot.payloads import CommandRequest
+from bot.services import Services
+from storage import plans
+from storage.errors import UserError
+from storage.models import Side, Status
+from storage.views import PlanView
+
+logger = logging.getLogger(__name__)
+
+STATUS_WORDS = {
+    Status.COMPLETED: "Completed",
+    Status.IN_PROGRESS: "In progress",
+    Status.NOT_STARTED: "Not started",
+}
+INVITE_HINT = (
+    "I am not a member of this channel, so I can't post the plan here. "
+    "Add me with `/invite @mapbot` and try again."
+)
+
+
+class MapCommand:
+    """Parses `/map ...`, runs it through the plan store and replies."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def __call__(
+        self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        request = CommandRequest.from_payload(command)
+        try:
+            parsed = grammar.parse_command(request.text)
+            self.dispatch(parsed, request, client, respond)
+        except UserError as error:
+            respond(text=error.message, response_type="ephemeral")
+
+    def dispatch(
+        self, parsed: grammar.Command, request: CommandRequest, client: WebClient, respond: Respond
+    ) -> None:
+        match parsed:
+            case grammar.Help():
+                respond(text=grammar.HELP_TEXT, response_type="ephemeral")
+            case grammar.Init():
+                self.init(parsed, request, respond)
+            case grammar.Status():
+                self.status(request, client, respond)
+            case grammar.AddMilestone():
+                self.add_milestone(parsed, request, respond)
+            case grammar.AddTask():
+                self.add_task(parsed, request, client, respond)
+            case grammar.SetTaskStatus():
+                self.set_status(parsed, request, respond)
+
+    def init(self, parsed: grammar.Init, request: CommandRequest, respond: Respond) -> None:
+        def create(session: Session) -> str:
+            room = plans.create_room(
+                session,
+                team_id=self.services.team_id,
+                channel_id=request.channel_id,
+                deal_name=parsed.deal_name,
+                actor=request.user_id,
+                now=self.services.now(),
+            )
+            return room.deal_name
+
+        deal_name = self.services.write(create)
+        logger.info("Created deal room (channel=%s user=%s)", request.channel_id, request.user_id)
+        respond(
+            response_type="in_channel",
+            text=(
+                f"<@{request.user_id}> made this channel the deal room for *{deal_name}*. "
+                "Add the first milestone with `/map add milestone Discovery due next friday`, "
+                "then tasks with `/map add task Discovery: Kickoff call @someone due tomorrow`. "
+                "Type `/map help` for every command."
+            ),
+        )
+
+    def status(self, request: CommandRequest, client: WebClient, respond: Respond) -> None:
+        plan = self.services.read(
+            lambda session: plans.load_plan(session, self.services.team_id, request.channel_id)
+        )
+        if plan is None:
+            respond(text=plans.NOT_A_ROOM, response_type="ephemeral")
+            return
+        message = plan_message(plan, self._today(plan))
+        try:
+            client.chat_postMessage(
+                channel=request.channel_id, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel":
+                raise
+            respond(text=INVITE_HINT, response_type="ephemeral")
+
+    def add_milestone(
+        self, parsed: grammar.AddMilestone, request: CommandRequest, respond: Respond
+    ) -> None:
+        def add(session: Session) -> str:
+            room = plans.require_room(session, self.services.team_id, request.channel_id)
+            today = today_in_zone(self.services.now(), room.timezone)
+            due = parse_due_date(parsed.due_text, today) if parsed.due_text else None
+            milestone = plans.add_milestone(
+                session,
+                room,
+                title=parsed.title,
+                due_date=due,
+                actor=request.user_id,
+                now=self.services.now(),
+            )
+            position = milestone.position
+            due_note = f", due {due.isoformat()}" if due else ""
+            return f"Added milestone {position}. *{milestone.title}*{due_note}."
+
+        respond(text=self.services.write(add), response_type="ephemeral")
+
+    def add_task(
+        self,
+        parsed: grammar.AddTask,
+        request: CommandRequest,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
+        owner_user_id = parsed.owner_user_id
+        if owner_user_id is None and parsed.owner_name is None:
+            owner_user_id = request.user_id
+        side = parsed.side
+        if owner_user_id is not None:
+            # Checked before the transaction, so no write waits on a Web API call.
+            slack_side = check_slack_owner(client, owner_user_id, self.services.team_id)
+            side = side or slack_side
+        side = side or Side.BUYER
+
+        def add(session: Session) -> str:
+            room = plans.require_room(session, self.services.team_id, request.channel_id)
+            today = today_in_zone(self.services.now(), room.timezone)
+            due = parse_due_date(parsed.due_text, today) if parsed.due_text else None
+            milestone = plans.resolve_milestone(session, room, parsed.milestone_ref)
+            new = plans.NewTask(
+                title=parsed.title,
+                side=side,
+                owner_user_id=owner_user_id,
+                owner_name=parsed.owner_name,
+                due_date=due,
+            )
+            task = plans.add_task(
+                session, room, milestone, new, actor=request.user_id, now=self.services.now()
+            )
+            owner = f"<@{owner_user_id}>" if owner_user_id else task.owner_name
+            due_note = f", due {due.isoformat()}" if due else ""
+            return (
+                f"Added task *#{task.number} {task.title}* to {milestone.title} "
+                f"for {owner} ({side.value}){due_note}."
+            )
+
+        respond(text=self.services.write(add), response_type="ephemeral")
+
+    def set_status(
+        self, parsed: grammar.SetTaskStatus, request: CommandRequest, respond: Respond
+    ) -> None:
+        status = Status(parsed.status)
+
+        def change(session: Session) -> str:
+            room = plans.require_room(session, self.services.team_id, request.channel_id)
+            task = plans.find_task(session, room, number=parsed.number)
+            result = plans.set_task_status(
+                session, room, task, status, actor=request.user_id, now=self.services.now()
+            )
+            if not result.changed:
+                return f"*#{task.number} {task.title}* is already {STATUS_WORDS[status]}."
+            return f"Marked *#{task.number} {task.title}* as {STATUS_WORDS[status]}."
+
+        respond(text=self.services.write(change), response_type="ephemeral")
+
+    def _today(self, plan: PlanView) -> Any:
+        return today_in_zone(self.services.now(), plan.room.timezone)
+
+
+def register(app: App, services: Services) -> None:
+    app.command("/map")(MapCommand(services))

@@ -1,0 +1,57 @@
+"""The HTTP front door: `POST /slack/events` and `GET /healthz` on waitress."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import create_server as create_waitress_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+SERVER_THREADS = 8
+
+
+def make_wsgi_app(app: App, engine: Engine) -> WSGIApplication:
+    """Route Slack's requests to Bolt and health checks to a database ping."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return _health(engine, start_response)
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def _health(engine: Engine, start_response: Callable[..., object]) -> list[bytes]:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.exception("Health check failed: the database is not reachable")
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"database unavailable\n"]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok\n"]
+
+
+def create_server(
+    wsgi: WSGIApplication, host: str, port: int
+) -> BaseWSGIServer | MultiSocketServer:
+    """Bind a waitress server; call `run()` to serve and `close()` to stop."""
+    return create_waitress_server(
+        wsgi, host=host, port=port, threads=SERVER_THREADS, ident="mapbot"
+    )

@@ -1,0 +1,59 @@
+"""What listeners need at run time, passed in explicitly instead of module globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A write that lost a race (a stale version, or SQLite's busy snapshot) is retried
+# this many times in a fresh transaction, where it sees the winner's result.
+WRITE_RETRIES = 2
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    sessions: sessionmaker[Session]
+    # The workspace the app is installed in; deal rooms are keyed by it.
+    team_id: str
+    clock: Callable[[], datetime] = utc_now
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction, retrying when a concurrent write got there first."""
+        for attempt in range(WRITE_RETRIES + 1):
+            try:
+                with self.sessions.begin() as session:
+                    return work(session)
+            except (StaleDataError, OperationalError) as error:
+                if attempt == WRITE_RETRIES or not _is_retryable(error):
+                    raise
+                logger.info("Retrying a write after a concurrent change (attempt %d)", attempt + 1)
+        raise AssertionError("unreachable")
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        with self.sessions.begin() as session:
+            return work(session)
+
+
+def _is_retryable(error: Exception) -> bool:
+    if isinstance(error, StaleDataError):
+        return True
+    message = str(error).lower()
+    return "database is locked" in message or "could not serialize" in message
