@@ -9,23 +9,26 @@ fixed and tested here:
 - `today`, `tomorrow`.
 - `friday`, `this friday`, `fri`: the nearest Friday on or after today, so on
   a Friday it is today.
-- `next friday`: the Friday of next week, with weeks starting on Monday. On
-  a Friday that is 7 days away, on a Wednesday 9 days, on a Sunday 5 days.
+- `next friday`, `friday next week`: the Friday of next week, with weeks
+  starting on Monday. On a Friday that is 7 days away, on a Wednesday 9 days,
+  on a Sunday 5 days.
 - `Jan 15`, `January 15th`, `15 Jan`: the next 15 January on or after today,
   so typed in December it is next year's. With a year (`Jan 15 2027`,
   `15 Jan, 2027`) it is exactly that date.
-- `in 3 days`, `in a week`, `in 2 months`, `in 1 year`. Adding months keeps
-  the day of the month and moves it back to the last day of a shorter month.
-- `end of week` (Friday, as for `friday`), `end of month`, `end of quarter`
-  (calendar quarters), `end of year`, and `end of next week` and so on.
+- `in 3 days`, `in a week`, `in 2 months`, `in 1 year`, `in 3 days time`,
+  `2 weeks from now`, `a week from today`. Adding months keeps the day of the
+  month and moves it back to the last day of a shorter month.
+- `end of week` (as `friday`), `end of next week` (as `next friday`),
+  `end of month`, `end of quarter` (calendar quarters), `end of year`, and
+  `end of next month` and so on.
 - A leading `on` is ignored: `on friday` is `friday`.
 
 Anything else goes to dateparser in strict mode, which returns a date only
 when the text gives day, month and year or is relative to today (`next week`,
-`day after tomorrow`, `15 January 2027`). Strict mode is also why the forms
-above are handled here: dateparser 1.2 rejects `Jan 15` and `friday` in strict
-mode, and without it reads `next friday` on a Friday as 7 days away but on a
-Wednesday as 2 days away.
+`day after tomorrow`, `15 January 2027`). The forms above are handled here
+because dateparser 1.5 gets them wrong or rejects them: strict mode rejects
+`Jan 15` and `friday`, `a week from today` comes back as a week ago, and
+without strict mode `next friday` on a Wednesday is 2 days away.
 """
 
 from __future__ import annotations
@@ -46,9 +49,9 @@ MAX_YEARS_AHEAD = 10
 DATE_EXAMPLES = "`2027-01-10`, `tomorrow`, `next friday` or `Jan 15`"
 ZONE_EXAMPLES = "`Europe/Berlin` or `America/New_York`"
 
-# Longest text quoted back in an error message, so that a pasted paragraph
-# does not fill the reply.
-_MAX_QUOTED = 60
+# Maximum length of a value quoted in an error message, so that a pasted
+# paragraph does not fill the reply.
+_MAX_QUOTED_LENGTH = 60
 
 _WEEKDAYS = {
     "monday": 0,
@@ -100,12 +103,17 @@ _YEAR_FIRST_RE = re.compile(
     r"(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
 )
 _NUMERIC_RE = re.compile(r"\d+(?:[-/.]\d+)+")
-_WEEKDAY_RE = re.compile(rf"(?:(?P<which>this|next)\s+)?(?P<weekday>{_WEEKDAY_PATTERN})")
+_WEEKDAY_RE = re.compile(
+    rf"(?:(?P<which>this|next)\s+)?(?P<weekday>{_WEEKDAY_PATTERN})(?P<next_week>\s+next\s+week)?"
+)
 _MONTH_DAY_RE = re.compile(rf"(?P<month>{_MONTH_PATTERN})\.?\s+{_DAY_PATTERN}{_YEAR_PATTERN}")
 _DAY_MONTH_RE = re.compile(
     rf"{_DAY_PATTERN}\s+(?:of\s+)?(?P<month>{_MONTH_PATTERN})\.?{_YEAR_PATTERN}"
 )
-_IN_AMOUNT_RE = re.compile(r"in\s+(?P<amount>\S+)\s+(?P<unit>day|week|month|year)s?")
+_AMOUNT_RE = re.compile(
+    r"(?:in\s+(?P<amount>\S+)\s+(?P<unit>day|week|month|year)s?(?:'?s?\s+time)?)"
+    r"|(?:(?P<amount_from>\S+)\s+(?P<unit_from>day|week|month|year)s?\s+from\s+(?:now|today))"
+)
 _END_OF_RE = re.compile(
     r"end\s+of\s+(?:the\s+)?(?P<next>next\s+)?(?P<unit>week|month|quarter|year)"
 )
@@ -161,7 +169,7 @@ def validate_timezone(name: str) -> str:
     if canonical is not None:
         return canonical
 
-    message = f"{code_span(cleaned)} is not a time zone I know."
+    message = f"{code_span(cleaned)} is not an IANA time zone name."
     suggestions = difflib.get_close_matches(cleaned, _zone_names().values(), n=1)
     if suggestions:
         message += f" Did you mean {code_span(suggestions[0])}?"
@@ -169,15 +177,17 @@ def validate_timezone(name: str) -> str:
 
 
 def code_span(value: str) -> str:
-    """Format `value` as Slack mrkdwn inline code for an error message.
+    """Format plain text `value` as a Slack mrkdwn code span for a message.
 
     Backticks inside `value` would end the code span, so they become single
-    quotes. Text longer than 60 characters is cut and ends with an ellipsis.
+    quotes, and `&`, `<` and `>` are escaped as Slack requires. Text longer
+    than 60 characters is cut and ends with an ellipsis.
     """
-    shown = " ".join(value.split()).replace("`", "'")
-    if len(shown) > _MAX_QUOTED:
-        shown = shown[: _MAX_QUOTED - 1] + "…"
-    return f"`{shown}`"
+    single_line = " ".join(value.split()).replace("`", "'")
+    if len(single_line) > _MAX_QUOTED_LENGTH:
+        single_line = single_line[: _MAX_QUOTED_LENGTH - 1] + "…"
+    escaped = single_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"`{escaped}`"
 
 
 @functools.cache
@@ -207,15 +217,20 @@ def _parse_known_form(normalized: str, original: str, today: date) -> date | Non
 
     match = _WEEKDAY_RE.fullmatch(normalized)
     if match:
-        return _weekday_date(_WEEKDAYS[match["weekday"]], match["which"] == "next", today)
+        if match["which"] == "this" and match["next_week"]:
+            return None
+        next_week = match["which"] == "next" or match["next_week"] is not None
+        return _weekday_date(_WEEKDAYS[match["weekday"]], next_week, today)
 
     match = _MONTH_DAY_RE.fullmatch(normalized) or _DAY_MONTH_RE.fullmatch(normalized)
     if match:
         return _month_day_date(match, original, today)
 
-    match = _IN_AMOUNT_RE.fullmatch(normalized)
+    match = _AMOUNT_RE.fullmatch(normalized)
     if match:
-        return _date_after(match["amount"], match["unit"], original, today)
+        amount = match["amount"] or match["amount_from"]
+        unit = match["unit"] or match["unit_from"]
+        return _date_after(amount, unit, original, today)
 
     unit = _END_OF_SHORT.get(normalized)
     if unit is not None:
@@ -259,13 +274,13 @@ def _month_day_date(match: re.Match[str], original: str, today: date) -> date:
 
     # 29 February exists only in leap years, so look up to 8 years ahead.
     for year in range(today.year, today.year + 9):
-        if day <= calendar.monthrange(year, month)[1]:
+        if 1 <= day <= calendar.monthrange(year, month)[1]:
             candidate = date(year, month, day)
             if candidate >= today:
                 return candidate
     raise InvalidInputError(
-        f"{code_span(original)} is not a valid date: {calendar.month_name[month]} never has "
-        f"{day} days. Use a date like {DATE_EXAMPLES}."
+        f"{code_span(original)} is not a valid date: {calendar.month_name[month]} has no "
+        f"day {day}. Use a date like {DATE_EXAMPLES}."
     )
 
 
@@ -303,8 +318,7 @@ def _add_months(start: date, months: int) -> date:
 
 def _end_of(unit: str, following: bool, today: date) -> date:
     if unit == "week":
-        friday = _weekday_date(4, False, today)
-        return friday + timedelta(weeks=1) if following else friday
+        return _weekday_date(4, following, today)
     if unit == "month":
         year, month = today.year, today.month
         step = 1
@@ -321,9 +335,9 @@ def _end_of(unit: str, following: bool, today: date) -> date:
 
 
 def _parse_with_dateparser(normalized: str, today: date) -> date | None:
-    # dateparser takes about 60 ms to import and 120 ms more for its first
-    # parse (measured on the development container), and the CLI imports
-    # this module, so the import waits until a date needs it.
+    # dateparser 1.5 takes about 60 ms to import (`python -X importtime`) and
+    # 120 ms more for its first parse, measured on one development container.
+    # The CLI imports this module, so the import waits until a date needs it.
     import dateparser
 
     settings: dict[str, object] = {
