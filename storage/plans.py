@@ -173,6 +173,9 @@ def resolve_milestone(session: Session, room: DealRoom, reference: str) -> Miles
         )
     )
     wanted = " ".join(reference.split())
+    number = wanted.removeprefix("#")
+    if number.isdigit() and 1 <= int(number) <= len(milestones):
+        return milestones[int(number) - 1]
     if wanted.isdigit() and 1 <= int(wanted) <= len(milestones):
         return milestones[int(wanted) - 1]
     for milestone in milestones:

@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import grammar
+import bot.grammar as grammar
 from bot.blocks.plan import plan_message
+from bot.blocks.text import escape
 from bot.dates import parse_due_date, today_in_zone
 from bot.owners import check_slack_owner
 from bot.payloads import CommandRequest
@@ -23,11 +24,6 @@ from storage.views import PlanView
 
 logger = logging.getLogger(__name__)
 
-STATUS_WORDS = {
-    Status.COMPLETED: "Completed",
-    Status.IN_PROGRESS: "In progress",
-    Status.NOT_STARTED: "Not started",
-}
 INVITE_HINT = (
     "I am not a member of this channel, so I can't post the plan here. "
     "Add me with `/invite @mapbot` and try again."
@@ -85,7 +81,7 @@ class MapCommand:
         respond(
             response_type="in_channel",
             text=(
-                f"<@{request.user_id}> made this channel the deal room for *{deal_name}*. "
+                f"<@{request.user_id}> made this channel the deal room for *{escape(deal_name)}*. "
                 "Add the first milestone with `/map add milestone Discovery due next friday`, "
                 "then tasks with `/map add task Discovery: Kickoff call @someone due tomorrow`. "
                 "Type `/map help` for every command."
@@ -126,7 +122,7 @@ class MapCommand:
             )
             position = milestone.position
             due_note = f", due {due.isoformat()}" if due else ""
-            return f"Added milestone {position}. *{milestone.title}*{due_note}."
+            return f"Added milestone {position}. *{escape(milestone.title)}*{due_note}."
 
         respond(text=self.services.write(add), response_type="ephemeral")
 
@@ -162,10 +158,10 @@ class MapCommand:
             task = plans.add_task(
                 session, room, milestone, new, actor=request.user_id, now=self.services.now()
             )
-            owner = f"<@{owner_user_id}>" if owner_user_id else task.owner_name
+            owner = f"<@{owner_user_id}>" if owner_user_id else escape(task.owner_name or "")
             due_note = f", due {due.isoformat()}" if due else ""
             return (
-                f"Added task *#{task.number} {task.title}* to {milestone.title} "
+                f"Added task *#{task.number} {escape(task.title)}* to {escape(milestone.title)} "
                 f"for {owner} ({side.value}){due_note}."
             )
 
@@ -182,9 +178,10 @@ class MapCommand:
             result = plans.set_task_status(
                 session, room, task, status, actor=request.user_id, now=self.services.now()
             )
+            name = f"*#{task.number} {escape(task.title)}*"
             if not result.changed:
-                return f"*#{task.number} {task.title}* is already {STATUS_WORDS[status]}."
-            return f"Marked *#{task.number} {task.title}* as {STATUS_WORDS[status]}."
+                return f"{name} is already {status.label}."
+            return f"Marked {name} as {status.label}."
 
         respond(text=self.services.write(change), response_type="ephemeral")
 
