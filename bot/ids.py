@@ -5,9 +5,9 @@ Listeners match on these, so each id is defined once, here.
 
 # Buttons and menus on a task in the plan message.
 TASK_COMPLETE = "task_complete"
-TASK_MENU = "task_menu"
+TASK_MENU = "task_status"
 
-# Overflow option values on TASK_MENU: "<verb>:<task id>".
+# Values of TASK_MENU buttons: "<verb>:<task id>".
 MENU_IN_PROGRESS = "in_progress"
 MENU_NOT_STARTED = "not_started"
 MENU_COMPLETE = "completed"

@@ -13,8 +13,6 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
-    Option,
-    OverflowMenuElement,
     SectionBlock,
 )
 
@@ -168,7 +166,7 @@ def _task_blocks(task: TaskView, today: date) -> list[Block]:
                 value=str(task.id),
                 style="primary",
             ),
-            _status_menu(task),
+            _status_button(task),
         ],
     )
     return [section, actions]
@@ -186,13 +184,17 @@ def task_line(task: TaskView, today: date) -> str:
     return f"*#{task.number}* {title}\n" + " · ".join(details)
 
 
-def _status_menu(task: TaskView) -> OverflowMenuElement:
-    options = []
-    if task.status is not Status.IN_PROGRESS:
-        options.append(Option(text="Mark in progress", value=f"{ids.MENU_IN_PROGRESS}:{task.id}"))
-    if task.status is not Status.NOT_STARTED:
-        options.append(Option(text="Mark not started", value=f"{ids.MENU_NOT_STARTED}:{task.id}"))
-    return OverflowMenuElement(action_id=ids.TASK_MENU, options=options)
+def _status_button(task: TaskView) -> ButtonElement:
+    """Offer the other open status: Start for a task not started, else back to Not started."""
+    if task.status is Status.NOT_STARTED:
+        return ButtonElement(
+            text="Start", action_id=ids.TASK_MENU, value=f"{ids.MENU_IN_PROGRESS}:{task.id}"
+        )
+    return ButtonElement(
+        text="Mark not started",
+        action_id=ids.TASK_MENU,
+        value=f"{ids.MENU_NOT_STARTED}:{task.id}",
+    )
 
 
 def _completed_context(tasks: list[TaskView]) -> ContextBlock:
