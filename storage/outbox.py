@@ -130,9 +130,11 @@ def enqueue(
         statement = sqlite.insert(OutboxMessage).values(**values)
     else:
         raise NotImplementedError(f"the outbox supports PostgreSQL and SQLite, not {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(statement)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+        OutboxMessage.id
+    )
+    # RETURNING tells reliably whether a row went in; rowcount does not on every driver.
+    return session.execute(statement).first() is not None
 
 
 def _claimable(now: datetime, lease: timedelta) -> Any:
