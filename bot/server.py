@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import BaseWSGIServer
 from waitress.server import create_server as create_waitress_server
+from waitress.wasyncore import close_all
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-    from waitress.server import BaseWSGIServer, MultiSocketServer
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,30 @@ def _health(engine: Engine, start_response: Callable[..., object]) -> list[bytes
     return [b"ok\n"]
 
 
-def create_server(
-    wsgi: WSGIApplication, host: str, port: int
-) -> BaseWSGIServer | MultiSocketServer:
-    """Bind a waitress server; call `run()` to serve and `close()` to stop."""
-    return create_waitress_server(
+def create_server(wsgi: WSGIApplication, host: str, port: int) -> BaseWSGIServer:
+    """Bind a waitress server on one address; `run()` serves until `stop_server()`."""
+    server = create_waitress_server(
         wsgi, host=host, port=port, threads=SERVER_THREADS, ident="mapbot"
     )
+    if not isinstance(server, BaseWSGIServer):
+        raise ValueError(f"{host} resolves to several addresses; give one address to listen on")
+    return server
+
+
+def stop_server(server: BaseWSGIServer) -> None:
+    """Ask a server running in another thread to stop.
+
+    The sockets are closed inside the server's own loop, through its trigger,
+    because closing them from outside races with the loop's `select()`.
+    """
+    # The stubs type these loosely, so they are reached through Any.
+    loop: Any = server
+    socket_map = loop._map
+    loop.trigger.pull_trigger(lambda: close_all(socket_map))
+    server.task_dispatcher.shutdown()
+
+
+def bound_port(server: BaseWSGIServer) -> int:
+    """Return the port a server listens on, useful after binding port 0."""
+    loop: Any = server
+    return int(loop.effective_port)

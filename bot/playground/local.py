@@ -14,14 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.playground.driver import SlackDriver
 from bot.playground.slack_requests import SignedSender
 from bot.playground.standin import SlackStandIn
 from bot.runtime import Runtime, build_runtime
-from bot.server import create_server, make_wsgi_app
+from bot.server import bound_port, create_server, make_wsgi_app, stop_server
 from bot.services import utc_now
+
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +67,7 @@ class LocalBot:
         self.signing_secret = secrets.token_hex(16)
         self.standin = SlackStandIn(team_id=HOME_TEAM)
         self._server_thread: threading.Thread | None = None
-        self._server: object | None = None
+        self._server: BaseWSGIServer | None = None
         self.runtime: Runtime | None = None
         self.url = ""
 
@@ -100,7 +104,7 @@ class LocalBot:
         self.runtime = build_runtime(config, clock=self.clock, migrate=True)
         server = create_server(make_wsgi_app(self.runtime.app, self.runtime.engine), "127.0.0.1", 0)
         self._server = server
-        port = server.effective_port  # type: ignore[union-attr]
+        port = bound_port(server)
         self.url = f"http://127.0.0.1:{port}"
         self._server_thread = threading.Thread(target=server.run, name="mapbot-http", daemon=True)
         self._server_thread.start()
@@ -108,7 +112,7 @@ class LocalBot:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.close()  # type: ignore[attr-defined]
+            stop_server(self._server)
         if self._server_thread is not None:
             self._server_thread.join(timeout=5)
         if self.runtime is not None:
