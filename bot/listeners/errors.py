@@ -13,7 +13,10 @@ from bot.payloads import log_ids
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+APOLOGY = (
+    "Sorry, something went wrong on my side. Please try again, "
+    "or type `/map status` to see where the plan stands."
+)
 
 
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
