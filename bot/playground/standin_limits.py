@@ -2,7 +2,7 @@
 
 The numbers come from Slack's Block Kit reference (docs.slack.dev, "Blocks", the
 page of each block and element, "Option object", "Text object", "Modal views").
-The stand-in answers API calls with the error code these checks return, and tests
+The stand-in rejects API calls with the error code these checks return, and tests
 can call `check_message` and `check_view` directly.
 
 Error details imitate Slack's `response_metadata.messages` lines, for example
@@ -64,7 +64,7 @@ OPTION_GROUP_LABEL_MAX = 75
 SELECT_OPTIONS_MAX = 100
 SELECT_OPTION_GROUPS_MAX = 100
 # NOTE: older Slack references give the overflow menu 2 to 5 options. The current
-# reference says only "up to five", and slack_sdk 3.48 accepts a single option, so
+# reference states only "up to five", and slack_sdk 3.48 accepts a single option, so
 # the minimum of 2 here may be stricter than Slack.
 OVERFLOW_OPTIONS_MIN = 2
 OVERFLOW_OPTIONS_MAX = 5
@@ -79,7 +79,7 @@ VIEW_PRIVATE_METADATA_MAX = 3000
 VIEW_CALLBACK_ID_MAX = 255
 VIEW_EXTERNAL_ID_MAX = 255
 
-# Block types listed in Slack's Block Kit reference; anything else is rejected.
+# Block types listed in Slack's Block Kit reference. Any other type is rejected.
 KNOWN_BLOCK_TYPES = frozenset(
     {
         "actions",
@@ -172,7 +172,7 @@ def find_view_problem(view: Any) -> LimitProblem | None:
     """Check a view object against Slack's limits for modals and Home tabs.
 
     NOTE: Slack's reference does not list the code for a bad block in a view. The
-    stand-in answers invalid_arguments with json pointers under /view, as Slack's
+    stand-in returns invalid_arguments with json pointers under /view, as Slack's
     views methods are seen to do, rather than invalid_blocks.
     """
     if not isinstance(view, dict):
@@ -202,14 +202,14 @@ def blocks_text_length(blocks: Any) -> int:
 
 def assign_block_ids(blocks: list[Any], prefix: str) -> list[Any]:
     """Give each block without a block_id a generated one, as Slack does on post."""
-    taken = {block.get("block_id") for block in blocks if isinstance(block, dict)}
+    used_ids = {block.get("block_id") for block in blocks if isinstance(block, dict)}
     result: list[Any] = []
     for index, block in enumerate(blocks):
         if isinstance(block, dict) and not block.get("block_id"):
             candidate = f"{prefix}{index}"
-            while candidate in taken:
+            while candidate in used_ids:
                 candidate += "x"
-            taken.add(candidate)
+            used_ids.add(candidate)
             block = {**block, "block_id": candidate}
         result.append(block)
     return result
@@ -350,7 +350,7 @@ def _actions_errors(block: dict[str, Any], pointer: str) -> list[str]:
         errors.extend(_element_errors(element, element_pointer))
         action_id = element.get("action_id") if isinstance(element, dict) else None
         if isinstance(action_id, str) and action_id:
-            # NOTE: Slack's reference says action ids "should be unique" within a
+            # NOTE: Slack's reference states that action ids "should be unique" within a
             # block. The stand-in rejects duplicates, which may be stricter than Slack.
             if action_id in seen_action_ids:
                 detail = f"duplicate action_id {action_id!r}"
