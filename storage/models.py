@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -99,6 +100,29 @@ def _side_type() -> Enum:
     )
 
 
+class NudgeDelivery(StrEnum):
+    """Destination of a room's nudges: its channel, or a direct message to each Slack owner."""
+
+    CHANNEL = "channel"
+    DM = "dm"
+
+
+def _nudge_delivery_type() -> Enum:
+    return Enum(
+        NudgeDelivery,
+        name="nudge_delivery",
+        native_enum=False,
+        length=8,
+        values_callable=lambda enum: [member.value for member in enum],
+        validate_strings=True,
+    )
+
+
+DEFAULT_REMINDER_TIME = time(9, 0)
+# `next_nudge_at` of a room that was never planned: due at once.
+NEVER_PLANNED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -107,7 +131,11 @@ class DealRoom(Base):
     """A channel in a workspace that holds one plan."""
 
     __tablename__ = "deal_rooms"
-    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_deal_rooms_team_channel"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", name="uq_deal_rooms_team_channel"),
+        Index("ix_deal_rooms_next_nudge_at", "next_nudge_at"),
+        Index("ix_deal_rooms_next_summary_at", "next_summary_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
@@ -119,6 +147,27 @@ class DealRoom(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The number the next task gets. Numbers are never reused, even after a delete.
     next_task_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Reminder settings, read in the room's time zone. Weekdays count from Monday = 0,
+    # and `workday_mask` has Monday in bit 0 (31 is Monday to Friday).
+    reminder_time: Mapped[time] = mapped_column(Time, default=DEFAULT_REMINDER_TIME)
+    workday_mask: Mapped[int] = mapped_column(Integer, default=0b0011111)
+    nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Working days overdue on which a task is nudged, such as "1,3,7". After the last
+    # step the nudges are weekly.
+    overdue_steps: Mapped[str] = mapped_column(String(64), default="1,3,7")
+    nudge_delivery: Mapped[NudgeDelivery] = mapped_column(
+        _nudge_delivery_type(), default=NudgeDelivery.CHANNEL
+    )
+    # None turns the weekly summary off.
+    summary_weekday: Mapped[int | None] = mapped_column(Integer, nullable=True, default=0)
+    summary_time: Mapped[time] = mapped_column(Time, default=DEFAULT_REMINDER_TIME)
+    # Reminder schedule, kept by the planner: the next summary's instant (None
+    # when summaries are off or not scheduled yet), the instant the room is next
+    # due for nudge planning, and the last room-local day nudges were planned for.
+    next_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    next_nudge_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=NEVER_PLANNED)
+    nudges_planned_through: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="room",
@@ -160,6 +209,8 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("room_id", "number", name="uq_tasks_room_number"),
         Index("ix_tasks_milestone", "milestone_id"),
+        # The reminder planner reads a room's open tasks due up to a date.
+        Index("ix_tasks_room_status_due", "room_id", "status", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +226,8 @@ class Task(Base):
     status: Mapped[Status] = mapped_column(_status_type(), default=Status.NOT_STARTED)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    # No nudges for this task before this room-local day.
+    snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 

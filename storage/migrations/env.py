@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import storage.outbox_models  # noqa: F401  (registers the outbox tables on Base)
+from storage import reminder_models  # noqa: F401  (registers the nudge log table on Base)
 from storage.models import Base
 
 config = context.config
