@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import BaseWSGIServer
 from waitress.server import create_server as create_waitress_server
-from waitress.wasyncore import close_all
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -59,17 +59,29 @@ def create_server(wsgi: WSGIApplication, host: str, port: int) -> BaseWSGIServer
     return server
 
 
-def stop_server(server: BaseWSGIServer) -> None:
-    """Ask a server running in another thread to stop.
+def stop_server(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    """Stop a server that runs in `thread`, and wait for it.
 
-    The sockets are closed inside the server's own loop, through its trigger,
-    because closing them from outside races with the loop's `select()`.
+    Worker threads finish first. The loop's own thread then closes the
+    sockets, because closing them from outside races with its `select()`.
+    The wake-up pipe is only taken out of the loop and closed after the loop
+    has ended, because late worker callbacks may still write to it.
     """
+    server.task_dispatcher.shutdown()
     # The stubs type these loosely, so they are reached through Any.
     loop: Any = server
-    socket_map = loop._map
-    loop.trigger.pull_trigger(lambda: close_all(socket_map))
-    server.task_dispatcher.shutdown()
+    trigger = loop.trigger
+    trigger.pull_trigger(lambda: _close_all_but(loop._map, trigger))
+    thread.join(timeout=10)
+    trigger.close()
+
+
+def _close_all_but(socket_map: dict[int, Any], keep: Any) -> None:
+    for fileno, dispatcher in list(socket_map.items()):
+        if dispatcher is keep:
+            del socket_map[fileno]
+        else:
+            dispatcher.close()
 
 
 def bound_port(server: BaseWSGIServer) -> int:

@@ -111,10 +111,8 @@ class LocalBot:
         logger.info("Local bot serving on %s", self.url)
 
     def stop(self) -> None:
-        if self._server is not None:
-            stop_server(self._server)
-        if self._server_thread is not None:
-            self._server_thread.join(timeout=5)
+        if self._server is not None and self._server_thread is not None:
+            stop_server(self._server, self._server_thread)
         if self.runtime is not None:
             self.runtime.engine.dispose()
         self.standin.stop()
