@@ -352,6 +352,23 @@ def in_window(ts: float, oldest: float, latest: float, inclusive: bool) -> bool:
     return oldest < ts < latest
 
 
+def conversations_open(state: StandInState, params: Params) -> dict[str, Any]:
+    """Return the bot's DM channel with one user, creating it if needed.
+
+    NOTE: only one-user DMs are modelled. A list of users, which opens a
+    multi-person DM on Slack, is rejected with `not_supported`.
+    """
+    users = [user for user in (str_param(params, "users") or "").split(",") if user]
+    if not users:
+        raise ApiError("users_list_not_supplied")
+    if len(users) > 1:
+        raise ApiError("not_supported")
+    if users[0] not in state.users:
+        raise ApiError("user_not_found")
+    channel = direct_message_channel(state, users[0])
+    return {"channel": {"id": channel.id}}
+
+
 def users_info(state: StandInState, params: Params) -> dict[str, Any]:
     user = state.users.get(str_param(params, "user") or "")
     if user is None:
@@ -512,6 +529,7 @@ METHODS: dict[str, Method] = {
     "chat.getPermalink": chat_get_permalink,
     "conversations.info": conversations_info,
     "conversations.history": conversations_history,
+    "conversations.open": conversations_open,
     "users.info": users_info,
     "views.open": views_open,
     "views.push": views_push,
