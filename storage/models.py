@@ -169,6 +169,14 @@ class DealRoom(Base):
     next_nudge_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=NEVER_PLANNED)
     nudges_planned_through: Mapped[date | None] = mapped_column(Date, nullable=True)
 
+    # The live plan message: the bot edits it in place after every change. The
+    # page it shows is shared by everyone in the channel. `plan_message_error`
+    # is Slack's error code when updates stopped for good, such as `is_archived`;
+    # the next `/map status` posts a new live message and clears it.
+    plan_message_ts: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    plan_page: Mapped[int] = mapped_column(Integer, default=1)
+    plan_message_error: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="room",
         order_by="Milestone.position",

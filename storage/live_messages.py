@@ -1,0 +1,109 @@
+"""Where each room's live plan message is, which page it shows, and whether it is updated.
+
+Functions take a `Session` and never commit; the caller owns the transaction.
+Writes that follow a Web API call name the message `ts` they acted on and
+change nothing if the room has moved to a newer message meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import DealRoom
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    """A room's live plan message. `ts` is None when the room has none."""
+
+    room_id: int
+    channel_id: str
+    ts: str | None
+    page: int
+    error: str | None
+
+    @property
+    def updatable(self) -> bool:
+        return self.ts is not None and self.error is None
+
+
+def find_live_message(session: Session, team_id: str, channel_id: str) -> LiveMessage | None:
+    """Return the room's live message state, or None when the channel is not a deal room."""
+    room = _room(session, team_id, channel_id, lock=False)
+    return _live_message(room) if room is not None else None
+
+
+def replace_live_message(session: Session, team_id: str, channel_id: str, ts: str) -> str | None:
+    """Make `ts` the room's live message on page 1 and return the ts it replaces.
+
+    The room row is locked (on PostgreSQL), so two `/map status` at once each
+    get the other's message as the one replaced, and neither is left behind.
+    Returns None when there was no live message or the room does not exist.
+    """
+    room = _room(session, team_id, channel_id, lock=True)
+    if room is None:
+        return None
+    previous = room.plan_message_ts
+    room.plan_message_ts = ts
+    room.plan_page = 1
+    room.plan_message_error = None
+    return previous if previous != ts else None
+
+
+def forget_live_message(session: Session, team_id: str, channel_id: str, ts: str) -> bool:
+    """Clear live message `ts` after Slack reported it deleted.
+
+    Returns False, and changes nothing, if the room has another live message by now.
+    """
+    room = _room(session, team_id, channel_id, lock=True)
+    if room is None or room.plan_message_ts != ts:
+        return False
+    room.plan_message_ts = None
+    room.plan_page = 1
+    room.plan_message_error = None
+    return True
+
+
+def stop_live_message(session: Session, team_id: str, channel_id: str, ts: str, error: str) -> bool:
+    """Stop updates of live message `ts` until the next `/map status`.
+
+    Returns False, and changes nothing, if the room has another live message by now.
+    """
+    room = _room(session, team_id, channel_id, lock=True)
+    if room is None or room.plan_message_ts != ts:
+        return False
+    room.plan_message_error = error
+    return True
+
+
+def set_live_page(session: Session, team_id: str, channel_id: str, page: int) -> bool:
+    """Store the page the live message shows; return False when the channel is not a room."""
+    if page < 1:
+        raise ValueError(f"page numbers start at 1, got {page}")
+    room = _room(session, team_id, channel_id, lock=True)
+    if room is None:
+        return False
+    room.plan_page = page
+    return True
+
+
+def _room(session: Session, team_id: str, channel_id: str, *, lock: bool) -> DealRoom | None:
+    statement = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.channel_id == channel_id
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(statement).one_or_none()
+
+
+def _live_message(room: DealRoom) -> LiveMessage:
+    return LiveMessage(
+        room_id=room.id,
+        channel_id=room.channel_id,
+        ts=room.plan_message_ts,
+        page=room.plan_page,
+        error=room.plan_message_error,
+    )
