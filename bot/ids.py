@@ -17,3 +17,11 @@ BLOCK_MILESTONE = "milestone"
 BLOCK_TASK = "task"
 BLOCK_TASK_ACTIONS = "task_actions"
 BLOCK_COMPLETED = "completed"
+
+# Page navigation on a plan message too long for one message. The page shown is
+# stored on the room, so a click changes it for everyone in the channel.
+PLAN_PAGE_PREVIOUS = "plan_page_previous"
+PLAN_PAGE_NEXT = "plan_page_next"
+PLAN_PAGE_MILESTONE = "plan_page_milestone"
+BLOCK_PLAN_ACTIONS = "plan_actions"
+BLOCK_PLAN_OUTDATED = "plan_outdated"
