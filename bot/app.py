@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Config
-from bot.listeners import actions, commands, errors
+from bot.listeners import actions, commands, errors, pages
 from bot.services import Services
 
 
@@ -29,5 +29,6 @@ def build_app(config: Config, services: Services, client: WebClient) -> App:
     )
     commands.register(app, services)
     actions.register(app, services)
+    pages.register(app, services)
     errors.register(app)
     return app

@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = Config.from_env()
     runtime = build_runtime(config)
+    runtime.live_plan.start()
     if config.app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.config import Config, ConfigError
+from bot.live_plan import LivePlan
 from bot.services import Services, utc_now
 from storage.db import make_engine, make_session_factory, upgrade
 
@@ -27,6 +28,8 @@ class Runtime:
     client: WebClient
     services: Services
     app: App
+    # Not started here: `mapbot run` starts its thread, tests drive it by hand.
+    live_plan: LivePlan
 
 
 def build_runtime(
@@ -45,9 +48,18 @@ def build_runtime(
         upgrade(engine)
     client = make_client(config)
     team_id = installed_team(client)
-    services = Services(sessions=make_session_factory(engine), team_id=team_id, clock=clock)
+    sessions = make_session_factory(engine)
+    live_plan = LivePlan(sessions, client, clock=clock)
+    services = Services(sessions=sessions, team_id=team_id, clock=clock, live_plan=live_plan)
     app = build_app(config, services, client)
-    return Runtime(config=config, engine=engine, client=client, services=services, app=app)
+    return Runtime(
+        config=config,
+        engine=engine,
+        client=client,
+        services=services,
+        app=app,
+        live_plan=live_plan,
+    )
 
 
 def make_client(config: Config) -> WebClient:

@@ -6,11 +6,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+
+if TYPE_CHECKING:
+    from bot.live_plan import LivePlan
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +34,19 @@ class Services:
     # The workspace the app is installed in; deal rooms are keyed by it.
     team_id: str
     clock: Callable[[], datetime] = utc_now
+    # Updates each room's live plan message; None where no Slack client is wired up.
+    live_plan: LivePlan | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    def plan_changed(self, channel_id: str, *, source_ts: str | None = None) -> None:
+        """Schedule an update of the room's live plan message; call it after the commit.
+
+        `source_ts` is the plan message a click came from, if any. See LivePlan.
+        """
+        if self.live_plan is not None:
+            self.live_plan.plan_changed(self.team_id, channel_id, source_ts=source_ts)
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a transaction, retrying when a concurrent write got there first."""

@@ -1,4 +1,10 @@
-"""Render a plan as a Block Kit message that Slack accepts, whatever its size."""
+"""Render a plan as Block Kit messages that Slack accepts, whatever its size.
+
+A plan too big for one message is split into pages. Each page is a complete
+message with the plan's header, the page's milestones and tasks, and buttons
+to move between pages. The page on show is stored on the room, so the live
+plan message shows the same page to everyone in the channel.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +18,43 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     HeaderBlock,
+    InteractiveElement,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot import ids
-from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, shorten
+from bot.blocks.paging import Budget, Page, Section, paginate, text_length
+from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, shorten, slack_time
 from storage.models import Status
 from storage.views import MilestoneView, PlanView, TaskView
 
 MAX_BLOCKS = 50
 # Slack rejects a message whose blocks carry more than about 13,000 characters
-# (`msg_blocks_too_long`); this leaves room for the footer.
+# (`msg_blocks_too_long`). Every page, header and buttons included, stays under
+# this lower number, because the exact limit is not documented.
 MAX_BLOCK_TEXT = 11_500
 TITLE_IN_PLAN = 150
 HEADER_LIMIT = 150
-# Blocks kept free for the footer that says what was left out.
-FOOTER_BLOCKS = 1
+# Slack allows at most 100 options in a static select, of up to 75 characters.
+MAX_SELECT_OPTIONS = 100
+TITLE_IN_SELECT = 30
+# Completed tasks are listed in context blocks of at most this many characters,
+# so that a milestone with many of them can continue on the next page.
+COMPLETED_CHUNK = 1_500
+TITLE_IN_COMPLETED = 60
+# A page number wide enough for any plan, used to size the page line.
+WIDEST_PAGE_NUMBER = 9999
+
+EMPTY_PLAN = (
+    "This plan has no milestones yet. Add one with `/map add milestone Discovery due next friday`."
+)
+OUTDATED_NOTICE = (
+    ":warning: This plan message is no longer updated. The buttons still work. "
+    "Type `/map status` to post the current plan."
+)
 
 
 @dataclass(frozen=True)
@@ -39,37 +65,150 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
-def plan_message(plan: PlanView, today: date) -> Message:
-    """Build the plan message: open milestones first, then done ones, cut to Slack's limits."""
-    head: list[Block] = [
+@dataclass(frozen=True)
+class PlanLayout:
+    """A plan split into pages. Page numbers start at 1."""
+
+    plan: PlanView
+    pages: tuple[Page, ...]
+    jump_targets: tuple[MilestoneView, ...]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def clamp(self, page: int) -> int:
+        """Return the nearest existing page number, for a page stored before the plan shrank."""
+        return min(max(page, 1), self.page_count)
+
+    def page_of_milestone(self, milestone_id: int) -> int | None:
+        """Return the first page that shows the milestone, or None if it is not in the plan."""
+        for number, page in enumerate(self.pages, start=1):
+            if milestone_id in page.keys:
+                return number
+        return None
+
+    def message(self, page: int = 1, *, outdated: bool = False) -> Message:
+        """Build the message for one page. A page out of range shows the nearest one.
+
+        An outdated message gets a notice that it is no longer updated and
+        no page buttons, because the page is shared with the live message.
+        """
+        number = self.clamp(page)
+        blocks = _head(self.plan, number, self.page_count)
+        if outdated:
+            blocks.append(_outdated_notice())
+        if self.plan.milestones:
+            blocks.extend(self.pages[number - 1].blocks)
+        else:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=EMPTY_PLAN)))
+        elements = [] if outdated else self._page_elements(number)
+        elements.extend(plan_buttons())
+        if elements:
+            blocks.append(ActionsBlock(block_id=ids.BLOCK_PLAN_ACTIONS, elements=elements))
+        return _message(self.plan, blocks)
+
+    def _page_elements(self, number: int) -> list[InteractiveElement]:
+        if self.page_count == 1:
+            return []
+        targets = _window(self.jump_targets, self._first_target(number))
+        return [*_page_buttons(number, self.page_count), _jump_select(targets)]
+
+    def _first_target(self, number: int) -> int:
+        keys = self.pages[number - 1].keys
+        for index, milestone in enumerate(self.jump_targets):
+            if keys and milestone.id == keys[0]:
+                return index
+        return 0
+
+
+def plan_message(plan: PlanView, today: date, *, page: int = 1, outdated: bool = False) -> Message:
+    """Build the plan message showing `page`: open milestones first, then completed ones."""
+    return lay_out_plan(plan, today).message(page, outdated=outdated)
+
+
+def lay_out_plan(plan: PlanView, today: date) -> PlanLayout:
+    """Split the plan into pages, each within Slack's per-message block and text limits."""
+    ordered = tuple(sorted(plan.milestones, key=lambda m: (not m.is_open, m.position)))
+    sections = [_milestone_blocks(milestone, today) for milestone in ordered]
+
+    single = _budget_after(_chrome(plan, ordered, paged=False))
+    pages = paginate(sections, single)
+    if len(pages) > 1:
+        pages = paginate(sections, _budget_after(_chrome(plan, ordered, paged=True)))
+    return PlanLayout(plan=plan, pages=tuple(pages), jump_targets=ordered)
+
+
+def plan_buttons() -> list[InteractiveElement]:
+    """Buttons that act on the whole plan, shown at the end of every page."""
+    return []
+
+
+def _chrome(plan: PlanView, ordered: tuple[MilestoneView, ...], *, paged: bool) -> list[Block]:
+    """Return the largest set of blocks a page carries besides its milestones."""
+    pages = WIDEST_PAGE_NUMBER if paged else 1
+    blocks = [*_head(plan, pages, pages), _outdated_notice()]
+    elements = _page_buttons(2, 3) if paged else []
+    if paged:
+        longest = sorted(ordered, key=lambda m: len(_jump_label(m)))[-MAX_SELECT_OPTIONS:]
+        elements.append(_jump_select(tuple(longest)))
+    elements.extend(plan_buttons())
+    if elements:
+        blocks.append(ActionsBlock(block_id=ids.BLOCK_PLAN_ACTIONS, elements=elements))
+    return blocks
+
+
+def _budget_after(chrome: list[Block]) -> Budget:
+    return Budget(blocks=MAX_BLOCKS - len(chrome), chars=MAX_BLOCK_TEXT - text_length(chrome))
+
+
+def _head(plan: PlanView, page: int, page_count: int) -> list[Block]:
+    line = _progress_line(plan) + f" · Last changed {slack_time(plan.room.updated_at)}"
+    if page_count > 1:
+        line += f" · Page {page} of {page_count}, the same for everyone in this channel"
+    return [
         HeaderBlock(text=shorten(f"Mutual Action Plan: {plan.room.deal_name}", HEADER_LIMIT)),
-        ContextBlock(elements=[MarkdownTextObject(text=_progress_line(plan))]),
+        ContextBlock(elements=[MarkdownTextObject(text=line)]),
     ]
-    if not plan.milestones:
-        head.append(SectionBlock(text=MarkdownTextObject(text=EMPTY_PLAN)))
-        return _message(plan, head)
-
-    budget = _Budget(blocks=MAX_BLOCKS - len(head) - FOOTER_BLOCKS, chars=MAX_BLOCK_TEXT)
-    budget.spend_blocks(head)
-    body: list[Block] = []
-    ordered = sorted(plan.milestones, key=lambda m: (not m.is_open, m.position))
-    left_out: list[MilestoneView] = []
-    for milestone in ordered:
-        if left_out:
-            left_out.append(milestone)
-            continue
-        blocks, shown_all = _milestone_blocks(milestone, today, budget)
-        body.extend(blocks)
-        if not shown_all:
-            left_out.append(milestone)
-    if left_out:
-        body.append(_left_out_footer(left_out))
-    return _message(plan, head + body)
 
 
-EMPTY_PLAN = (
-    "This plan has no milestones yet. Add one with `/map add milestone Discovery due next friday`."
-)
+def _outdated_notice() -> ContextBlock:
+    return ContextBlock(
+        block_id=ids.BLOCK_PLAN_OUTDATED, elements=[MarkdownTextObject(text=OUTDATED_NOTICE)]
+    )
+
+
+def _page_buttons(page: int, page_count: int) -> list[InteractiveElement]:
+    buttons: list[InteractiveElement] = []
+    if page > 1:
+        buttons.append(
+            ButtonElement(text="Previous", action_id=ids.PLAN_PAGE_PREVIOUS, value=str(page - 1))
+        )
+    if page < page_count:
+        buttons.append(
+            ButtonElement(text="Next", action_id=ids.PLAN_PAGE_NEXT, value=str(page + 1))
+        )
+    return buttons
+
+
+def _jump_select(milestones: tuple[MilestoneView, ...]) -> StaticSelectElement:
+    return StaticSelectElement(
+        action_id=ids.PLAN_PAGE_MILESTONE,
+        placeholder="Go to milestone…",
+        options=[Option(text=_jump_label(m), value=str(m.id)) for m in milestones],
+    )
+
+
+def _jump_label(milestone: MilestoneView) -> str:
+    return f"{milestone.position}. {shorten(milestone.title, TITLE_IN_SELECT)}"
+
+
+def _window(milestones: tuple[MilestoneView, ...], center: int) -> tuple[MilestoneView, ...]:
+    """Return at most MAX_SELECT_OPTIONS milestones around index `center`."""
+    if len(milestones) <= MAX_SELECT_OPTIONS:
+        return milestones
+    start = min(max(center - MAX_SELECT_OPTIONS // 2, 0), len(milestones) - MAX_SELECT_OPTIONS)
+    return milestones[start : start + MAX_SELECT_OPTIONS]
 
 
 def _message(plan: PlanView, blocks: list[Block]) -> Message:
@@ -89,58 +228,22 @@ def _progress_line(plan: PlanView) -> str:
     )
 
 
-class _Budget:
-    """Blocks and characters still free in the message."""
-
-    def __init__(self, blocks: int, chars: int) -> None:
-        self.blocks = blocks
-        self.chars = chars
-
-    def fits(self, blocks: list[Block]) -> bool:
-        return len(blocks) <= self.blocks and _text_length(blocks) <= self.chars
-
-    def spend_blocks(self, blocks: list[Block]) -> None:
-        self.chars -= _text_length(blocks)
-
-    def spend(self, blocks: list[Block]) -> None:
-        self.blocks -= len(blocks)
-        self.chars -= _text_length(blocks)
-
-
-def _milestone_blocks(
-    milestone: MilestoneView, today: date, budget: _Budget
-) -> tuple[list[Block], bool]:
-    """Return the blocks for one milestone that fit, and whether all of it fit."""
-    heading: list[Block] = [_milestone_section(milestone, today)]
+def _milestone_blocks(milestone: MilestoneView, today: date) -> Section:
     open_tasks = [task for task in milestone.tasks if task.is_open]
     done_tasks = [task for task in milestone.tasks if not task.is_open]
-    # A milestone is only started when its heading and its first task fit.
-    first = heading + (_task_blocks(open_tasks[0], today) if open_tasks else [])
-    if len(open_tasks) > 1:
-        first.append(_more_tasks_note(1))
-    if not budget.fits(first):
-        return [], False
-
-    budget.spend(heading)
-    blocks: list[Block] = list(heading)
-    for shown, task in enumerate(open_tasks):
-        task_blocks = _task_blocks(task, today)
-        if not budget.fits([*task_blocks, _more_tasks_note(1)]):
-            note = _more_tasks_note(len(open_tasks) - shown)
-            budget.spend([note])
-            return [*blocks, note], False
-        budget.spend(task_blocks)
-        blocks.extend(task_blocks)
-    if done_tasks:
-        done = _completed_context(done_tasks)
-        if not budget.fits([done]):
-            return blocks, False
-        budget.spend([done])
-        blocks.append(done)
-    return blocks, True
+    units: list[list[Block]] = [_task_blocks(task, today) for task in open_tasks]
+    units.extend([block] for block in _completed_contexts(milestone.id, done_tasks))
+    return Section(
+        key=milestone.id,
+        heading=[_milestone_section(milestone, today)],
+        continued_heading=[_milestone_section(milestone, today, continued=True)],
+        units=units,
+    )
 
 
-def _milestone_section(milestone: MilestoneView, today: date) -> SectionBlock:
+def _milestone_section(
+    milestone: MilestoneView, today: date, *, continued: bool = False
+) -> SectionBlock:
     parts = [f"{STATUS_EMOJI[milestone.status]} {milestone.status.label}"]
     if milestone.status_manual:
         parts[0] += " (set by hand)"
@@ -151,7 +254,8 @@ def _milestone_section(milestone: MilestoneView, today: date) -> SectionBlock:
             due += " :warning: *overdue*"
         parts.append(due)
     title = escape(shorten(milestone.title, TITLE_IN_PLAN))
-    text = f"*{milestone.position}. {title}*\n" + " · ".join(parts)
+    suffix = " (continued)" if continued else ""
+    text = f"*{milestone.position}. {title}*{suffix}\n" + " · ".join(parts)
     return SectionBlock(block_id=f"{ids.BLOCK_MILESTONE}:{milestone.id}", text=text)
 
 
@@ -197,42 +301,35 @@ def _status_button(task: TaskView) -> ButtonElement:
     )
 
 
-def _completed_context(tasks: list[TaskView]) -> ContextBlock:
-    names = ", ".join(f"#{task.number} {escape(shorten(task.title, 60))}" for task in tasks)
-    text = shorten(f":white_check_mark: Completed: {names}", 2900)
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+def _completed_contexts(milestone_id: int, tasks: list[TaskView]) -> list[ContextBlock]:
+    """List completed tasks with when they were completed, in blocks of COMPLETED_CHUNK."""
+    chunks: list[list[str]] = []
+    length = COMPLETED_CHUNK
+    for task in tasks:
+        entry = _completed_entry(task)
+        if length + len(entry) + 2 > COMPLETED_CHUNK:
+            chunks.append([])
+            length = 0
+        chunks[-1].append(entry)
+        length += len(entry) + 2
+    blocks = []
+    for index, entries in enumerate(chunks):
+        label = "Completed" if index == 0 else "Completed (continued)"
+        text = f":white_check_mark: {label}: " + ", ".join(entries)
+        blocks.append(
+            ContextBlock(
+                block_id=f"{ids.BLOCK_COMPLETED}:{milestone_id}:{index}",
+                elements=[MarkdownTextObject(text=text)],
+            )
+        )
+    return blocks
 
 
-def _more_tasks_note(count: int) -> ContextBlock:
-    noun = "task" if count == 1 else "tasks"
-    return ContextBlock(
-        elements=[MarkdownTextObject(text=f"…and {count} more open {noun} in this milestone.")]
-    )
-
-
-def _left_out_footer(left_out: list[MilestoneView]) -> ContextBlock:
-    open_tasks = sum(1 for m in left_out for task in m.tasks if task.is_open)
-    noun = "milestone" if len(left_out) == 1 else "milestones"
-    text = (
-        f"{len(left_out)} more {noun} with {open_tasks} open tasks did not fit in this "
-        "message. Finish or remove tasks above to see them, or type `/map status`."
-    )
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def _text_length(blocks: list[Block]) -> int:
-    return sum(_dict_text_length(block.to_dict()) for block in blocks)
-
-
-def _dict_text_length(value: Any) -> int:
-    if isinstance(value, dict):
-        total = 0
-        for key, item in value.items():
-            if key == "text" and isinstance(item, str):
-                total += len(item)
-            else:
-                total += _dict_text_length(item)
-        return total
-    if isinstance(value, list):
-        return sum(_dict_text_length(item) for item in value)
-    return 0
+def _completed_entry(task: TaskView) -> str:
+    entry = f"#{task.number} {escape(shorten(task.title, TITLE_IN_COMPLETED))}"
+    details = []
+    if task.completed_by:
+        details.append(f"<@{task.completed_by}>")
+    if task.completed_at is not None:
+        details.append(slack_time(task.completed_at))
+    return f"{entry} ({', '.join(details)})" if details else entry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from storage.models import Side, Status
 from storage.views import TaskView
@@ -46,3 +46,16 @@ def owner_text(task: TaskView) -> str:
 
 def side_label(side: Side) -> str:
     return "buyer" if side is Side.BUYER else "seller"
+
+
+def slack_time(moment: datetime) -> str:
+    """Format an instant as a Slack date token, such as `Today at 3:05 PM`.
+
+    Slack shows the token in each viewer's own time zone and clock format.
+    Clients that cannot render it show the fallback, which is in UTC.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("moment must be a timezone-aware datetime")
+    seconds = int(moment.timestamp())
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{seconds}^{{date_short_pretty}} at {{time}}|{fallback}>"

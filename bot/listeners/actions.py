@@ -6,12 +6,9 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import ids
-from bot.blocks.plan import Message, plan_message
-from bot.dates import today_in_zone
 from bot.payloads import ActionRequest
 from bot.services import Services
 from storage import plans
@@ -27,30 +24,26 @@ MENU_STATUSES = {
 
 
 class TaskStatusAction:
-    """Moves a task to a new status from a button or menu, then redraws the plan message."""
+    """Moves a task to a new status from a button or menu, then schedules a plan redraw."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def __call__(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def __call__(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         click = ActionRequest.from_body(body)
         try:
             task_id, status = parse_status_value(click)
-            message = self.change(click, task_id, status)
+            changed = self.change(click, task_id, status)
         except UserError as error:
             respond(text=error.message, response_type="ephemeral", replace_original=False)
             return
-        if message is not None and click.message_ts:
-            client.chat_update(
-                channel=click.channel_id,
-                ts=click.message_ts,
-                text=message.text,
-                blocks=message.blocks,
-            )
+        if changed:
+            # The live message is redrawn; so is the clicked one if it is an older copy.
+            self.services.plan_changed(click.channel_id, source_ts=click.message_ts or None)
 
-    def change(self, click: ActionRequest, task_id: int, status: Status) -> Message | None:
-        """Apply the change; return the redrawn plan, or None when nothing changed."""
+    def change(self, click: ActionRequest, task_id: int, status: Status) -> bool:
+        """Apply the change; return False when the task already had that status."""
         if click.team_id != self.services.team_id:
             logger.warning(
                 "Rejected a click from another workspace (team=%s channel=%s user=%s)",
@@ -60,7 +53,7 @@ class TaskStatusAction:
             )
             raise NotFoundError(plans.TASK_GONE)
 
-        def apply(session: Session) -> Message | None:
+        def apply(session: Session) -> bool:
             room = plans.find_room(session, self.services.team_id, click.channel_id)
             if room is None:
                 raise NotFoundError(plans.TASK_GONE)
@@ -68,10 +61,7 @@ class TaskStatusAction:
             result = plans.set_task_status(
                 session, room, task, status, actor=click.user_id, now=self.services.now()
             )
-            if not result.changed:
-                return None
-            plan = plans.load_plan_of(session, room)
-            return plan_message(plan, today_in_zone(self.services.now(), room.timezone))
+            return result.changed
 
         return self.services.write(apply)
 

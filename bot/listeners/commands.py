@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import bot.grammar as grammar
-from bot.blocks.plan import plan_message
 from bot.blocks.text import escape
 from bot.dates import parse_due_date, today_in_zone
 from bot.owners import check_slack_owner
@@ -20,13 +19,16 @@ from bot.services import Services
 from storage import plans
 from storage.errors import UserError
 from storage.models import Side, Status
-from storage.views import PlanView
 
 logger = logging.getLogger(__name__)
 
 INVITE_HINT = (
     "I am not a member of this channel, so I can't post the plan here. "
     "Add me with `/invite @mapbot` and try again."
+)
+SLOW_DOWN_HINT = (
+    "Slack asked me to post less often in this channel, so the plan was not posted. "
+    "Type `/map status` again in a few seconds."
 )
 
 
@@ -56,7 +58,7 @@ class MapCommand:
             case grammar.Init():
                 self.init(parsed, request, respond)
             case grammar.Status():
-                self.status(request, client, respond)
+                self.status(request, respond)
             case grammar.AddMilestone():
                 self.add_milestone(parsed, request, respond)
             case grammar.AddTask():
@@ -88,22 +90,24 @@ class MapCommand:
             ),
         )
 
-    def status(self, request: CommandRequest, client: WebClient, respond: Respond) -> None:
-        plan = self.services.read(
-            lambda session: plans.load_plan(session, self.services.team_id, request.channel_id)
-        )
-        if plan is None:
-            respond(text=plans.NOT_A_ROOM, response_type="ephemeral")
-            return
-        message = plan_message(plan, self._today(plan))
+    def status(self, request: CommandRequest, respond: Respond) -> None:
+        """Post a new live plan message; the previous one is marked as no longer updated."""
+        live_plan = self.services.live_plan
+        if live_plan is None:
+            raise RuntimeError("Services.live_plan is not set, so /map status cannot post")
         try:
-            client.chat_postMessage(
-                channel=request.channel_id, text=message.text, blocks=message.blocks
-            )
+            posted = live_plan.post(self.services.team_id, request.channel_id)
         except SlackApiError as error:
-            if error.response.get("error") != "not_in_channel":
+            code = error.response.get("error")
+            if code == "not_in_channel":
+                respond(text=INVITE_HINT, response_type="ephemeral")
+            elif code == "ratelimited":
+                respond(text=SLOW_DOWN_HINT, response_type="ephemeral")
+            else:
                 raise
-            respond(text=INVITE_HINT, response_type="ephemeral")
+            return
+        if posted is None:
+            respond(text=plans.NOT_A_ROOM, response_type="ephemeral")
 
     def add_milestone(
         self, parsed: grammar.AddMilestone, request: CommandRequest, respond: Respond
@@ -125,6 +129,7 @@ class MapCommand:
             return f"Added milestone {position}. *{escape(milestone.title)}*{due_note}."
 
         respond(text=self.services.write(add), response_type="ephemeral")
+        self.services.plan_changed(request.channel_id)
 
     def add_task(
         self,
@@ -166,13 +171,14 @@ class MapCommand:
             )
 
         respond(text=self.services.write(add), response_type="ephemeral")
+        self.services.plan_changed(request.channel_id)
 
     def set_status(
         self, parsed: grammar.SetTaskStatus, request: CommandRequest, respond: Respond
     ) -> None:
         status = Status(parsed.status)
 
-        def change(session: Session) -> str:
+        def change(session: Session) -> tuple[str, bool]:
             room = plans.require_room(session, self.services.team_id, request.channel_id)
             task = plans.find_task(session, room, number=parsed.number)
             result = plans.set_task_status(
@@ -180,13 +186,13 @@ class MapCommand:
             )
             name = f"*#{task.number} {escape(task.title)}*"
             if not result.changed:
-                return f"{name} is already {status.label}."
-            return f"Marked {name} as {status.label}."
+                return f"{name} is already {status.label}.", False
+            return f"Marked {name} as {status.label}.", True
 
-        respond(text=self.services.write(change), response_type="ephemeral")
-
-    def _today(self, plan: PlanView) -> Any:
-        return today_in_zone(self.services.now(), plan.room.timezone)
+        reply, changed = self.services.write(change)
+        respond(text=reply, response_type="ephemeral")
+        if changed:
+            self.services.plan_changed(request.channel_id)
 
 
 def register(app: App, services: Services) -> None:

@@ -60,10 +60,13 @@ class LocalBot:
         *,
         clock: Callable[[], datetime] = utc_now,
         channel_id: str = DEAL_CHANNEL,
+        live_plan_thread: bool = True,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
         self.channel_id = channel_id
+        # Tests turn the live plan thread off and call `runtime.live_plan.flush_due()`.
+        self.live_plan_thread = live_plan_thread
         self.signing_secret = secrets.token_hex(16)
         self.standin = SlackStandIn(team_id=HOME_TEAM)
         self._server_thread: threading.Thread | None = None
@@ -102,6 +105,8 @@ class LocalBot:
             port=0,
         )
         self.runtime = build_runtime(config, clock=self.clock, migrate=True)
+        if self.live_plan_thread:
+            self.runtime.live_plan.start()
         server = create_server(make_wsgi_app(self.runtime.app, self.runtime.engine), "127.0.0.1", 0)
         self._server = server
         port = bound_port(server)
@@ -114,6 +119,7 @@ class LocalBot:
         if self._server is not None and self._server_thread is not None:
             stop_server(self._server, self._server_thread)
         if self.runtime is not None:
+            self.runtime.live_plan.stop()
             self.runtime.engine.dispose()
         self.standin.stop()
 

@@ -18,13 +18,21 @@ BUYER = "U0BUYER"
 
 @pytest.fixture
 def local_bot(tmp_path: Path, clock: FakeClock) -> Iterator[LocalBot]:
-    with LocalBot(f"sqlite:///{tmp_path / 'e2e.db'}", clock=clock) as bot:
+    # Without the background thread, live plan updates wait for send_plan_updates().
+    database_url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    with LocalBot(database_url, clock=clock, live_plan_thread=False) as bot:
         yield bot
 
 
 @pytest.fixture
 def driver(local_bot: LocalBot) -> SlackDriver:
     return local_bot.driver()
+
+
+def send_plan_updates(bot: LocalBot) -> int:
+    """Send the pending live plan message updates now; return how many rooms were updated."""
+    assert bot.runtime is not None
+    return bot.runtime.live_plan.flush_now()
 
 
 def ephemeral_texts(bot: LocalBot, user: str) -> list[str]:

@@ -9,7 +9,14 @@ from sqlalchemy import select
 from bot import ids
 from bot.playground.slack_requests import block_actions_body
 from storage.models import Activity, Milestone, Status, Task
-from tests.e2e.conftest import BUYER, SELLER, last_ephemeral, plan_messages, sample_plan
+from tests.e2e.conftest import (
+    BUYER,
+    SELLER,
+    last_ephemeral,
+    plan_messages,
+    sample_plan,
+    send_plan_updates,
+)
 
 
 def task_by_number(bot, number: int) -> Task:
@@ -33,6 +40,7 @@ def test_complete_updates_message_in_place(local_bot, driver):
     task = task_by_number(local_bot, 1)
 
     driver.click(BUYER, plan["ts"], ids.TASK_COMPLETE, value=str(task.id))
+    send_plan_updates(local_bot)
 
     assert task_by_number(local_bot, 1).status is Status.COMPLETED
     [updated] = plan_messages(local_bot)
@@ -58,6 +66,7 @@ def test_start_button_sets_in_progress(local_bot, driver):
     plan = posted_plan(local_bot, driver)
     task = task_by_number(local_bot, 3)
     driver.click(BUYER, plan["ts"], ids.TASK_MENU, value=f"{ids.MENU_IN_PROGRESS}:{task.id}")
+    send_plan_updates(local_bot)
     assert task_by_number(local_bot, 3).status is Status.IN_PROGRESS
     blocks = json.dumps(plan_messages(local_bot)[-1]["blocks"])
     assert f"{ids.MENU_NOT_STARTED}:{task.id}" in blocks

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlalchemy import select
 
 from bot import ids
 from storage.models import Task
-from tests.e2e.conftest import SELLER, last_ephemeral, plan_messages, sample_plan
+from tests.e2e.conftest import (
+    SELLER,
+    last_ephemeral,
+    plan_messages,
+    sample_plan,
+    send_plan_updates,
+)
 
 
 def test_status_without_membership_asks_for_invite(local_bot, driver):
@@ -35,13 +42,22 @@ def test_unexpected_error_apologises_and_logs_ids(local_bot, driver, caplog):
     assert local_bot.standin.bot_token not in caplog.text
 
 
-def test_failed_update_after_click_apologises(local_bot, driver):
+def test_failed_update_after_click_is_retried(local_bot, driver, clock):
     sample_plan(driver)
     driver.command(SELLER, "status")
     plan = plan_messages(local_bot)[-1]
     with local_bot.runtime.services.sessions.begin() as session:
         task = session.scalars(select(Task).where(Task.number == 1)).one()
     local_bot.standin.fail_next("chat.update", status=500)
+
     interaction = driver.click(SELLER, plan["ts"], ids.TASK_COMPLETE, value=str(task.id))
     assert interaction.response.status == 200
-    assert last_ephemeral(local_bot, SELLER).startswith("Sorry, something went wrong")
+    assert send_plan_updates(local_bot) == 1
+    assert "Completed: #1" not in json.dumps(plan_messages(local_bot)[-1]["blocks"])
+
+    # The click changed the task, so the person gets no apology; the update is retried.
+    assert not last_ephemeral(local_bot, SELLER).startswith("Sorry")
+    clock.advance(seconds=5)
+    assert local_bot.runtime.live_plan.flush_due() == 1
+    assert "Completed: #1" in json.dumps(plan_messages(local_bot)[-1]["blocks"])
+    assert len(local_bot.standin.calls_to("chat.update")) == 2
