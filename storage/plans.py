@@ -147,6 +147,7 @@ def add_milestone(
     last_position = session.scalar(
         select(func.max(Milestone.position)).where(Milestone.room_id == room.id)
     )
+    room.updated_at = now
     milestone = Milestone(
         room_id=room.id,
         position=(last_position or 0) + 1,
