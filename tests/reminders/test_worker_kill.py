@@ -18,7 +18,7 @@ from tests.reminders.delivery_support import enqueue, make_room, posted_keys, ro
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CHANNELS = ("C0DEAL1", "C0DEAL2", "C0DEAL3")
-# Generous limits for a worker process to start and reach Slack; nothing sleeps.
+# Generous limit for a worker process to start and reach Slack. Nothing sleeps.
 PROCESS_TIMEOUT_SECONDS = 60
 
 
