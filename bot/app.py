@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Config
-from bot.listeners import actions, commands, errors, pages
+from bot.listeners import actions, activity, commands, errors, pages
 from bot.services import Services
 
 
@@ -27,6 +27,7 @@ def build_app(config: Config, services: Services, client: WebClient) -> App:
         request_verification_enabled=not config.socket_mode,
         logger=logging.getLogger("slack_bolt"),
     )
+    activity.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
     pages.register(app, services)
