@@ -25,3 +25,12 @@ PLAN_PAGE_NEXT = "plan_page_next"
 PLAN_PAGE_MILESTONE = "plan_page_milestone"
 BLOCK_PLAN_ACTIONS = "plan_actions"
 BLOCK_PLAN_OUTDATED = "plan_outdated"
+
+# Nudge messages. Button values are "<deal channel>:<task id>", and snooze
+# option values add ":<days>".
+NUDGE_COMPLETE = "nudge_complete"
+NUDGE_IN_PROGRESS = "nudge_in_progress"
+NUDGE_SNOOZE = "nudge_snooze"
+BLOCK_NUDGE_HEADER = "nudge_header"
+BLOCK_NUDGE_TASK = "nudge_task"
+BLOCK_NUDGE_ACTIONS = "nudge_actions"
