@@ -26,6 +26,42 @@ PLAN_PAGE_MILESTONE = "plan_page_milestone"
 BLOCK_PLAN_ACTIONS = "plan_actions"
 BLOCK_PLAN_OUTDATED = "plan_outdated"
 
+# Controls for editing the plan. Overflow option values are "<verb>:<database id>".
+TASK_OVERFLOW = "task_overflow"
+MILESTONE_OVERFLOW = "milestone_overflow"
+PLAN_ADD_TASK = "plan_add_task"
+PLAN_ADD_MILESTONE = "plan_add_milestone"
+
+TASK_EDIT = "edit"
+TASK_MOVE = "move"
+TASK_DELETE = "delete"
+MILESTONE_EDIT = "edit"
+MILESTONE_STATUS = "status"
+MILESTONE_UP = "up"
+MILESTONE_DOWN = "down"
+MILESTONE_DELETE = "delete"
+
+# Callback ids of the modals.
+VIEW_TASK = "task_form"
+VIEW_TASK_MOVE = "task_move"
+VIEW_TASK_DELETE = "task_delete"
+VIEW_MILESTONE_ADD = "milestone_add"
+VIEW_MILESTONE_EDIT = "milestone_edit"
+VIEW_MILESTONE_STATUS = "milestone_status"
+VIEW_MILESTONE_DELETE = "milestone_delete"
+VIEW_NOTICE = "notice"
+
+# Input blocks of the modals. Each input's action_id is its block_id.
+FIELD_TITLE = "title"
+FIELD_MILESTONE = "milestone"
+FIELD_OWNER = "owner"
+FIELD_OWNER_NAME = "owner_name"
+FIELD_SIDE = "side"
+FIELD_DUE_DATE = "due_date"
+FIELD_DESCRIPTION = "description"
+FIELD_POSITION = "position"
+FIELD_STATUS = "status"
+
 # Nudge messages. Button values are "<deal channel>:<task id>", and snooze
 # option values add ":<days>".
 NUDGE_COMPLETE = "nudge_complete"

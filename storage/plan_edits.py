@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import plans
@@ -283,6 +283,15 @@ def add_milestone_at(
         session, room, actor, now, "milestone.added", milestone_id=milestone.id, after=after
     )
     return milestone
+
+
+def count_milestones(session: Session, room: DealRoom) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Milestone).where(Milestone.room_id == room.id)
+        )
+        or 0
+    )
 
 
 def check_position(position: int, milestone_count: int) -> None:

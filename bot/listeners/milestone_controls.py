@@ -1,0 +1,359 @@
+"""Milestones from Slack: the add modal, and each milestone's menu in the plan message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import ids
+from bot.blocks.controls import read_overflow_value
+from bot.blocks.milestone_modals import (
+    milestone_add_modal,
+    milestone_delete_modal,
+    milestone_edit_modal,
+    milestone_heading,
+    milestone_status_modal,
+)
+from bot.blocks.modals import loading_modal, notice_modal
+from bot.blocks.text import escape, format_date
+from bot.dates import today_in_zone
+from bot.forms import FieldErrors, MilestoneForm, ModalContext, Submission, picked_status
+from bot.listeners import modal_support as support
+from bot.payloads import ActionRequest
+from bot.services import Services
+from storage import plan_edits, plans
+from storage.errors import InvalidInputError, NotFoundError, UserError
+from storage.models import DealRoom, Milestone
+from storage.rules import clean_title
+from storage.views import MilestoneView
+
+logger = logging.getLogger(__name__)
+
+MODAL_TITLES = {
+    ids.MILESTONE_EDIT: "Edit milestone",
+    ids.MILESTONE_STATUS: "Milestone status",
+    ids.MILESTONE_DELETE: "Delete milestone",
+}
+MOVES = {ids.MILESTONE_UP: plan_edits.Direction.UP, ids.MILESTONE_DOWN: plan_edits.Direction.DOWN}
+ViewBuilder = Callable[[ModalContext, MilestoneView], dict[str, Any]]
+VIEW_BUILDERS: dict[str, ViewBuilder] = {
+    ids.MILESTONE_EDIT: milestone_edit_modal,
+    ids.MILESTONE_STATUS: milestone_status_modal,
+    ids.MILESTONE_DELETE: milestone_delete_modal,
+}
+
+
+class MilestoneControls:
+    """Opens the milestone modals, moves milestones, and saves what the modals submit."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # Adding
+
+    def open_add(
+        self,
+        client: WebClient,
+        trigger_id: str,
+        *,
+        channel_id: str,
+        user_id: str,
+        message_ts: str | None = None,
+    ) -> bool:
+        """Open the add form at once: it needs nothing from the database."""
+        context = ModalContext(channel_id=channel_id, message_ts=message_ts)
+        view = milestone_add_modal(context)
+        return support.open_modal(client, trigger_id, view, user_id) is not None
+
+    def on_add_button(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        click = ActionRequest.from_body(body)
+        try:
+            support.check_click_team(click, self.services)
+        except UserError as error:
+            respond(text=error.message, response_type="ephemeral", replace_original=False)
+            return
+        opened = self.open_add(
+            client,
+            click.trigger_id,
+            channel_id=click.channel_id,
+            user_id=click.user_id,
+            message_ts=click.message_ts or None,
+        )
+        if not opened:
+            support.tell_form_too_slow(respond)
+
+    def on_add_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        submission = support.read_submission(ack, body)
+        if submission is None:
+            return
+        errors = FieldErrors()
+        form = MilestoneForm.read(submission, errors)
+        check_milestone_title(form, errors)
+
+        def add(session: Session) -> support.Outcome:
+            room = plans.find_room(session, self.services.team_id, submission.context.channel_id)
+            if room is None:
+                return support.Outcome(notice=plans.NOT_A_ROOM)
+            outcome = support.Outcome(errors=errors)
+            self._check_due(room, form, None, submission.context, outcome)
+            if form.position is not None and ids.FIELD_POSITION not in errors:
+                try:
+                    count = plan_edits.count_milestones(session, room)
+                    plan_edits.check_position(form.position, count)
+                except InvalidInputError as error:
+                    errors[ids.FIELD_POSITION] = error.message
+            if errors:
+                return outcome
+            milestone = plan_edits.add_milestone_at(
+                session,
+                room,
+                title=form.title or "",
+                due_date=form.due_date,
+                position=form.position,
+                actor=submission.user_id,
+                now=self.services.now(),
+            )
+            outcome.changed = True
+            outcome.confirmation = self._added_message(room, milestone)
+            return outcome
+
+        self._finish(ack, client, submission, "Add milestone", add)
+
+    # The menu on each milestone
+
+    def on_menu(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        click = ActionRequest.from_body(body)
+        picked = read_overflow_value(click.value)
+        try:
+            support.check_click_team(click, self.services)
+            if picked is None or picked[0] not in (*VIEW_BUILDERS, *MOVES):
+                logger.warning("Rejected a milestone menu option (user=%s)", click.user_id)
+                raise NotFoundError(plan_edits.MILESTONE_GONE)
+            verb, milestone_id = picked
+            if verb in MOVES:
+                self.move(click, MOVES[verb], milestone_id, client, respond)
+                return
+            opened = self.open_modal(client, click, verb, milestone_id)
+        except UserError as error:
+            respond(text=error.message, response_type="ephemeral", replace_original=False)
+            return
+        if not opened:
+            support.tell_form_too_slow(respond)
+
+    def open_modal(
+        self, client: WebClient, click: ActionRequest, verb: str, milestone_id: int
+    ) -> bool:
+        """Open the edit, status or delete modal of a milestone, filled in after the read."""
+        title = MODAL_TITLES[verb]
+        opened = support.open_modal(client, click.trigger_id, loading_modal(title), click.user_id)
+        if opened is None:
+            return False
+        plan = self.services.read(
+            lambda session: plans.load_plan(session, self.services.team_id, click.channel_id)
+        )
+        milestones = plan.milestones if plan is not None else ()
+        milestone = next((m for m in milestones if m.id == milestone_id), None)
+        view = notice_modal(title, plan_edits.MILESTONE_GONE)
+        if milestone is not None:
+            context = ModalContext(
+                channel_id=click.channel_id,
+                message_ts=click.message_ts or None,
+                milestone_id=milestone.id,
+            )
+            view = VIEW_BUILDERS[verb](context, milestone)
+        support.fill_modal(client, opened, view)
+        return True
+
+    def move(
+        self,
+        click: ActionRequest,
+        direction: plan_edits.Direction,
+        milestone_id: int,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
+        """Move a milestone one place; at either end, tell the clicker and change nothing."""
+
+        def apply(session: Session) -> bool:
+            room = plans.find_room(session, self.services.team_id, click.channel_id)
+            if room is None:
+                raise NotFoundError(plan_edits.MILESTONE_GONE)
+            milestone = plan_edits.find_milestone(session, room, milestone_id)
+            return plan_edits.move_milestone(
+                session, room, milestone, direction, actor=click.user_id, now=self.services.now()
+            )
+
+        if self.services.write(apply):
+            support.plan_changed(self.services, click.channel_id, click.message_ts or None)
+            return
+        end = "first" if direction is plan_edits.Direction.UP else "last"
+        respond(
+            text=f"That milestone is already the {end} one, so nothing was moved.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    # Submissions of the menu's modals
+
+    def on_edit_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        submission = support.read_submission(ack, body)
+        if submission is None:
+            return
+        errors = FieldErrors()
+        form = MilestoneForm.read(submission, errors)
+        check_milestone_title(form, errors)
+
+        def edit(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
+            outcome = support.Outcome(errors=errors)
+            self._check_due(room, form, milestone.due_date, submission.context, outcome)
+            if errors:
+                return outcome
+            actor, now = submission.user_id, self.services.now()
+            renamed = plan_edits.rename_milestone(
+                session, room, milestone, form.title or "", actor=actor, now=now
+            )
+            due_set = plan_edits.set_milestone_due(
+                session, room, milestone, form.due_date, actor=actor, now=now
+            )
+            outcome.changed = renamed or due_set
+            return outcome
+
+        self._finish(
+            ack, client, submission, "Edit milestone", self._on_milestone(edit, submission)
+        )
+
+    def on_status_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        submission = support.read_submission(ack, body)
+        if submission is None:
+            return
+        picked, status = picked_status(submission)
+
+        def set_status(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
+            if not picked:
+                return support.Outcome(errors=FieldErrors({ids.FIELD_STATUS: "Pick a status."}))
+            changed = plan_edits.set_milestone_status(
+                session, room, milestone, status, actor=submission.user_id, now=self.services.now()
+            )
+            return support.Outcome(changed=changed)
+
+        work = self._on_milestone(set_status, submission)
+        self._finish(ack, client, submission, "Milestone status", work)
+
+    def on_delete_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        submission = support.read_submission(ack, body)
+        if submission is None:
+            return
+
+        def delete(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
+            heading = milestone_heading(_view_of(milestone))
+            count = plan_edits.delete_milestone(
+                session, room, milestone, actor=submission.user_id, now=self.services.now()
+            )
+            noun = "task" if count == 1 else "tasks"
+            text = f"Deleted milestone {heading} and its {count} {noun}."
+            return support.Outcome(changed=True, confirmation=text)
+
+        # A milestone already deleted, by someone else or an earlier click, needs nothing.
+        work = self._on_milestone(delete, submission, when_gone=support.Outcome())
+        self._finish(ack, client, submission, "Delete milestone", work)
+
+    # Helpers
+
+    def _on_milestone(
+        self,
+        change: Callable[[Session, DealRoom, Milestone], support.Outcome],
+        submission: Submission,
+        *,
+        when_gone: support.Outcome | None = None,
+    ) -> Callable[[Session], support.Outcome]:
+        """Wrap `change` to run on the submission's milestone, or return `when_gone`."""
+        gone = when_gone or support.Outcome(notice=plan_edits.MILESTONE_GONE)
+
+        def work(session: Session) -> support.Outcome:
+            context = submission.context
+            room = plans.find_room(session, self.services.team_id, context.channel_id)
+            if room is None or context.milestone_id is None:
+                return gone
+            try:
+                milestone = plan_edits.find_milestone(session, room, context.milestone_id)
+            except NotFoundError:
+                return gone
+            return change(session, room, milestone)
+
+        return work
+
+    def _check_due(
+        self,
+        room: DealRoom,
+        form: MilestoneForm,
+        current_due: Any,
+        context: ModalContext,
+        outcome: support.Outcome,
+    ) -> None:
+        today = today_in_zone(self.services.now(), room.timezone)
+        warning = support.past_due_warning(form.due_date, today, current_due, context)
+        if warning is not None:
+            outcome.errors[ids.FIELD_DUE_DATE] = warning
+            outcome.warned_due = form.due_date
+
+    def _added_message(self, room: DealRoom, milestone: Milestone) -> str:
+        text = f"Added milestone {milestone.position}. *{escape(milestone.title)}*"
+        if milestone.due_date is not None:
+            today = today_in_zone(self.services.now(), room.timezone)
+            text += f", due {format_date(milestone.due_date, today)}"
+        return text + "."
+
+    def _finish(
+        self,
+        ack: Ack,
+        client: WebClient,
+        submission: Submission,
+        title: str,
+        work: Callable[[Session], support.Outcome],
+    ) -> None:
+        try:
+            outcome = self.services.write(work)
+        except UserError as error:
+            # The fields were checked before, so this is a rule of the store alone.
+            outcome = support.Outcome(errors=FieldErrors({ids.FIELD_TITLE: error.message}))
+        support.finish_submission(self.services, ack, client, submission, title, outcome)
+
+
+def check_milestone_title(form: MilestoneForm, errors: FieldErrors) -> None:
+    try:
+        clean_title(form.title or "", "milestone title")
+    except InvalidInputError as error:
+        errors[ids.FIELD_TITLE] = error.message
+
+
+def _view_of(milestone: Milestone) -> MilestoneView:
+    """Return the fields of a milestone that its heading shows; its tasks are left out."""
+    return MilestoneView(
+        id=milestone.id,
+        position=milestone.position,
+        title=milestone.title,
+        due_date=milestone.due_date,
+        status=milestone.status,
+        status_manual=milestone.status_manual,
+        tasks=(),
+    )
+
+
+def register(app: App, services: Services) -> MilestoneControls:
+    controls = MilestoneControls(services)
+    app.action(ids.PLAN_ADD_MILESTONE)(controls.on_add_button)
+    app.action(ids.MILESTONE_OVERFLOW)(controls.on_menu)
+    app.view(ids.VIEW_MILESTONE_ADD)(controls.on_add_submit)
+    app.view(ids.VIEW_MILESTONE_EDIT)(controls.on_edit_submit)
+    app.view(ids.VIEW_MILESTONE_STATUS)(controls.on_status_submit)
+    app.view(ids.VIEW_MILESTONE_DELETE)(controls.on_delete_submit)
+    return controls
