@@ -8,7 +8,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Config
-from bot.listeners import actions, activity, commands, errors, pages
+from bot.listeners import (
+    actions,
+    activity,
+    commands,
+    errors,
+    milestone_controls,
+    pages,
+    task_controls,
+    task_modals,
+)
 from bot.services import Services
 
 
@@ -31,5 +40,8 @@ def build_app(config: Config, services: Services, client: WebClient) -> App:
     commands.register(app, services)
     actions.register(app, services)
     pages.register(app, services)
+    task_forms = task_modals.register(app, services)
+    task_controls.register(app, services, task_forms)
+    milestone_controls.register(app, services)
     errors.register(app)
     return app

@@ -39,6 +39,8 @@ __all__ = [
     "Command",
     "Help",
     "Init",
+    "OpenMilestoneForm",
+    "OpenTaskForm",
     "SetTaskStatus",
     "Side",
     "Status",
@@ -101,6 +103,16 @@ class AddTask:
 
 
 @dataclass(frozen=True)
+class OpenMilestoneForm:
+    """`/map add milestone` with nothing after it: open the milestone form."""
+
+
+@dataclass(frozen=True)
+class OpenTaskForm:
+    """`/map add task` with nothing after it: open the task form."""
+
+
+@dataclass(frozen=True)
 class SetTaskStatus:
     """`/map done #7`, `/map start #7` or `/map reset #7`."""
 
@@ -108,7 +120,9 @@ class SetTaskStatus:
     status: TaskStatus
 
 
-Command = Help | Init | Status | AddMilestone | AddTask | SetTaskStatus
+Command = (
+    Help | Init | Status | AddMilestone | AddTask | OpenMilestoneForm | OpenTaskForm | SetTaskStatus
+)
 
 _STATUS_VERBS = {
     "done": TaskStatus.COMPLETED,
@@ -129,6 +143,7 @@ HELP_TEXT = "\n".join(
         "[buyer | seller] [due &lt;date&gt;]`: add a task to a milestone, named by its title "
         "or number. `owner` names a buyer contact who is not in Slack. "
         f"Example: `{TASK_EXAMPLE}`",
+        "`/map add milestone` or `/map add task` on its own: fill in a form instead.",
         "`/map start #&lt;number&gt;`: mark a task in progress. Example: `/map start #7`",
         "`/map done #&lt;number&gt;`: mark a task completed. Example: `/map done #7`",
         "`/map reset #&lt;number&gt;`: mark a task not started. Example: `/map reset #7`",
@@ -205,7 +220,7 @@ def _parse_init(rest: str) -> Init:
     return Init(deal_name=check_title(name, "deal name"))
 
 
-def _parse_add(rest: str) -> AddMilestone | AddTask:
+def _parse_add(rest: str) -> AddMilestone | AddTask | OpenMilestoneForm | OpenTaskForm:
     parts = rest.split(maxsplit=1)
     if not parts:
         raise InvalidInputError(
@@ -214,6 +229,8 @@ def _parse_add(rest: str) -> AddMilestone | AddTask:
         )
     word = parts[0].casefold()
     body = parts[1] if len(parts) > 1 else ""
+    if word in _ADD_WORDS and not body.strip():
+        return OpenMilestoneForm() if word == "milestone" else OpenTaskForm()
     if word == "milestone":
         return _parse_add_milestone(body)
     if word == "task":

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 import bot.grammar as grammar
 from bot.blocks.text import escape
 from bot.dates import parse_due_date, today_in_zone
+from bot.listeners.milestone_controls import MilestoneControls
+from bot.listeners.modal_support import FORM_TOO_SLOW
+from bot.listeners.task_modals import TaskForms
 from bot.owners import check_slack_owner
 from bot.payloads import CommandRequest
 from bot.services import Services
@@ -37,6 +40,8 @@ class MapCommand:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.task_forms = TaskForms(services)
+        self.milestone_forms = MilestoneControls(services)
 
     def __call__(
         self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
@@ -65,6 +70,24 @@ class MapCommand:
                 self.add_task(parsed, request, client, respond)
             case grammar.SetTaskStatus():
                 self.set_status(parsed, request, respond)
+            case grammar.OpenTaskForm():
+                opened = self.task_forms.open_add(
+                    client,
+                    request.trigger_id,
+                    channel_id=request.channel_id,
+                    user_id=request.user_id,
+                )
+                if not opened:
+                    respond(text=FORM_TOO_SLOW, response_type="ephemeral")
+            case grammar.OpenMilestoneForm():
+                opened = self.milestone_forms.open_add(
+                    client,
+                    request.trigger_id,
+                    channel_id=request.channel_id,
+                    user_id=request.user_id,
+                )
+                if not opened:
+                    respond(text=FORM_TOO_SLOW, response_type="ephemeral")
 
     def init(self, parsed: grammar.Init, request: CommandRequest, respond: Respond) -> None:
         def create(session: Session) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.blocks.modals import notice_modal
 from bot.payloads import log_ids
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
             status=200,
             body=json.dumps({"response_type": "ephemeral", "text": APOLOGY}),
             headers={"content-type": "application/json"},
+        )
+    if body.get("type") == "view_submission":
+        # A modal shows no response_url message, and an empty answer would close it.
+        answer = {"response_action": "update", "view": notice_modal("Not saved", APOLOGY)}
+        return BoltResponse(
+            status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
         )
     _send_apology(body.get("response_url"))
     return BoltResponse(status=200, body="")

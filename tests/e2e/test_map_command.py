@@ -112,7 +112,7 @@ def test_done_and_start_by_number(local_bot, driver):
 BAD_INPUTS = [
     ("stauts", "`/map status`"),
     ("add milestone Legal due blursday", "blursday"),
-    ("add milestone    ", "title is missing"),
+    ('add milestone ""', "title is missing"),
     ("add milestone " + "x" * 201, "201 characters"),
     ("add task Procurement: Send PO", "`Procurement`"),
     ("add task Security review: " + "y" * 201, "201 characters"),

@@ -6,6 +6,8 @@ from bot.grammar import (
     AddTask,
     Help,
     Init,
+    OpenMilestoneForm,
+    OpenTaskForm,
     SetTaskStatus,
     Side,
     Status,
@@ -469,7 +471,7 @@ def test_init_rejects_long_name():
     assert "200" in message
 
 
-@pytest.mark.parametrize("text", ["add milestone", "add milestone   ", 'add milestone ""'])
+@pytest.mark.parametrize("text", ['add milestone ""', 'add milestone "  "'])
 def test_add_milestone_rejects_missing_title(text):
     message = error_message(text)
     assert message.startswith("The milestone title is missing.")
@@ -506,11 +508,17 @@ def test_add_milestone_accepts_title_of_200_characters():
     assert parse_command(f"add milestone {title}") == AddMilestone(title, None)
 
 
-@pytest.mark.parametrize("text", ["add task", "add task   "])
-def test_add_task_rejects_missing_everything(text):
-    message = error_message(text)
-    assert message.startswith("The milestone and the task title are missing.")
-    assert f"`{TASK_EXAMPLE}`" in message
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add task", OpenTaskForm()),
+        ("ADD Task   ", OpenTaskForm()),
+        ("add milestone", OpenMilestoneForm()),
+        ("add  milestone ", OpenMilestoneForm()),
+    ],
+)
+def test_add_alone_opens_form(text, expected):
+    assert parse_command(text) == expected
 
 
 @pytest.mark.parametrize(
