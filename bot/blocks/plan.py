@@ -26,9 +26,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
+from bot.blocks.controls import milestone_overflow, plan_add_buttons, task_overflow
 from bot.blocks.paging import Budget, Page, Section, paginate, text_length
 from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, shorten, slack_time
-from storage.models import Status
 from storage.views import MilestoneView, PlanView, TaskView
 
 MAX_BLOCKS = 50
@@ -130,7 +130,7 @@ def plan_message(plan: PlanView, today: date, *, page: int = 1, outdated: bool =
 def lay_out_plan(plan: PlanView, today: date) -> PlanLayout:
     """Split the plan into pages, each within Slack's per-message block and text limits."""
     ordered = tuple(sorted(plan.milestones, key=lambda m: (not m.is_open, m.position)))
-    sections = [_milestone_blocks(milestone, today) for milestone in ordered]
+    sections = [_milestone_blocks(milestone, today, len(ordered)) for milestone in ordered]
 
     single = _budget_after(_chrome(plan, ordered, paged=False))
     pages = paginate(sections, single)
@@ -141,7 +141,7 @@ def lay_out_plan(plan: PlanView, today: date) -> PlanLayout:
 
 def plan_buttons() -> list[InteractiveElement]:
     """Buttons that act on the whole plan, shown at the end of every page."""
-    return []
+    return [*plan_add_buttons()]
 
 
 def _chrome(plan: PlanView, ordered: tuple[MilestoneView, ...], *, paged: bool) -> list[Block]:
@@ -228,21 +228,21 @@ def _progress_line(plan: PlanView) -> str:
     )
 
 
-def _milestone_blocks(milestone: MilestoneView, today: date) -> Section:
+def _milestone_blocks(milestone: MilestoneView, today: date, milestone_count: int) -> Section:
     open_tasks = [task for task in milestone.tasks if task.is_open]
     done_tasks = [task for task in milestone.tasks if not task.is_open]
     units: list[list[Block]] = [_task_blocks(task, today) for task in open_tasks]
     units.extend([block] for block in _completed_contexts(milestone.id, done_tasks))
     return Section(
         key=milestone.id,
-        heading=[_milestone_section(milestone, today)],
-        continued_heading=[_milestone_section(milestone, today, continued=True)],
+        heading=[_milestone_section(milestone, today, milestone_count)],
+        continued_heading=[_milestone_section(milestone, today, milestone_count, continued=True)],
         units=units,
     )
 
 
 def _milestone_section(
-    milestone: MilestoneView, today: date, *, continued: bool = False
+    milestone: MilestoneView, today: date, milestone_count: int, *, continued: bool = False
 ) -> SectionBlock:
     parts = [f"{STATUS_EMOJI[milestone.status]} {milestone.status.label}"]
     if milestone.status_manual:
@@ -256,7 +256,11 @@ def _milestone_section(
     title = escape(shorten(milestone.title, TITLE_IN_PLAN))
     suffix = " (continued)" if continued else ""
     text = f"*{milestone.position}. {title}*{suffix}\n" + " · ".join(parts)
-    return SectionBlock(block_id=f"{ids.BLOCK_MILESTONE}:{milestone.id}", text=text)
+    return SectionBlock(
+        block_id=f"{ids.BLOCK_MILESTONE}:{milestone.id}",
+        text=text,
+        accessory=milestone_overflow(milestone, milestone_count),
+    )
 
 
 def _task_blocks(task: TaskView, today: date) -> list[Block]:
@@ -270,7 +274,7 @@ def _task_blocks(task: TaskView, today: date) -> list[Block]:
                 value=str(task.id),
                 style="primary",
             ),
-            _status_button(task),
+            task_overflow(task),
         ],
     )
     return [section, actions]
@@ -286,19 +290,6 @@ def task_line(task: TaskView, today: date) -> str:
             due += " :warning: *overdue*"
         details.append(due)
     return f"*#{task.number}* {title}\n" + " · ".join(details)
-
-
-def _status_button(task: TaskView) -> ButtonElement:
-    """Offer the other open status: Start for a task not started, else back to Not started."""
-    if task.status is Status.NOT_STARTED:
-        return ButtonElement(
-            text="Start", action_id=ids.TASK_MENU, value=f"{ids.MENU_IN_PROGRESS}:{task.id}"
-        )
-    return ButtonElement(
-        text="Mark not started",
-        action_id=ids.TASK_MENU,
-        value=f"{ids.MENU_NOT_STARTED}:{task.id}",
-    )
 
 
 def _completed_contexts(milestone_id: int, tasks: list[TaskView]) -> list[ContextBlock]:

@@ -61,11 +61,11 @@ def test_complete_recomputes_milestone(local_bot, driver):
         assert milestone.status is Status.COMPLETED
 
 
-def test_start_button_sets_in_progress(local_bot, driver):
+def test_start_option_sets_in_progress(local_bot, driver):
     sample_plan(driver)
     plan = posted_plan(local_bot, driver)
     task = task_by_number(local_bot, 3)
-    driver.click(BUYER, plan["ts"], ids.TASK_MENU, value=f"{ids.MENU_IN_PROGRESS}:{task.id}")
+    driver.click(BUYER, plan["ts"], ids.TASK_OVERFLOW, value=f"{ids.MENU_IN_PROGRESS}:{task.id}")
     send_plan_updates(local_bot)
     assert task_by_number(local_bot, 3).status is Status.IN_PROGRESS
     blocks = json.dumps(plan_messages(local_bot)[-1]["blocks"])
