@@ -150,13 +150,25 @@ class LivePlan:
         longer updated. Returns None when the channel is not a deal room.
         Raises SlackApiError when Slack rejects the post, and changes nothing.
         """
-        snapshot = self._read(team_id, channel_id)
-        if snapshot is None:
-            return None
-        message = snapshot.layout.message(1)
-        response = self.client.chat_postMessage(
-            channel=channel_id, text=message.text, blocks=message.blocks
-        )
+        key = (team_id, channel_id)
+        # The new message is drawn from the database after this point, so an
+        # update waiting for the old live message is no longer needed.
+        with self._condition:
+            waiting = key in self._rooms and self._rooms[key].live_pending
+            if waiting:
+                self._rooms[key].live_pending = False
+        try:
+            snapshot = self._read(team_id, channel_id)
+            if snapshot is None:
+                return None
+            message = snapshot.layout.message(1)
+            response = self.client.chat_postMessage(
+                channel=channel_id, text=message.text, blocks=message.blocks
+            )
+        except BaseException:
+            if waiting:
+                self.plan_changed(team_id, channel_id)
+            raise
         ts = str(response["ts"])
         previous = self._write(
             lambda session: live_messages.replace_live_message(session, team_id, channel_id, ts)
@@ -253,7 +265,7 @@ class LivePlan:
         self._condition.notify_all()
 
     def _seconds_to_next_due(self) -> float | None:
-        dues = [room.due for room in self._rooms.values() if room.due is not None]
+        dues = [room.due for room in self._rooms.values() if room.pending and room.due]
         if not dues:
             return None
         return max((min(dues) - self.clock()).total_seconds(), 0.0)
@@ -264,17 +276,21 @@ class LivePlan:
             now = self.clock()
             if self._paused_until is not None and self._paused_until > now:
                 return []
-            self._forget_calls_before(now - timedelta(minutes=1))
+            self._forget_calls_until(now - timedelta(minutes=1))
             self._forget_quiet_rooms(now)
             budget = self.updates_per_minute - len(self._recent_calls)
             claimed: list[_Work] = []
             for key, room in self._rooms.items():
-                if room.flushing or not room.pending or room.due is None:
+                if not room.pending:
+                    room.due = None
+                if room.flushing or room.due is None:
                     continue
                 if not force and room.due > now:
                     continue
                 if budget <= 0:
-                    room.due = max(room.due, self._recent_calls[0] + timedelta(minutes=1))
+                    # The calls claimed just now are sent at `now`, so the window frees then.
+                    oldest = self._recent_calls[0] if self._recent_calls else now
+                    room.due = max(room.due, oldest + timedelta(minutes=1))
                     continue
                 budget -= 1 + len(room.outdated)
                 claimed.append(_Work(key, room.live_pending, frozenset(room.outdated)))
@@ -296,8 +312,8 @@ class LivePlan:
         for key in quiet:
             del self._rooms[key]
 
-    def _forget_calls_before(self, moment: datetime) -> None:
-        while self._recent_calls and self._recent_calls[0] < moment:
+    def _forget_calls_until(self, moment: datetime) -> None:
+        while self._recent_calls and self._recent_calls[0] <= moment:
             self._recent_calls.popleft()
 
     def _finish(self, work: _Work, *, retry: bool, retry_after: timedelta | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -24,12 +25,25 @@ class Budget:
 
 @dataclass(frozen=True)
 class Section:
-    """A heading and the units under it; `key` identifies it, such as a milestone id."""
+    """A heading and the units under it. `key` identifies the section, such as a milestone id."""
 
     key: int
     heading: Sequence[Block]
     continued_heading: Sequence[Block]
     units: Sequence[Sequence[Block]]
+
+    @cached_property
+    def heading_length(self) -> int:
+        return text_length(self.heading)
+
+    @cached_property
+    def continued_heading_length(self) -> int:
+        return text_length(self.continued_heading)
+
+    @cached_property
+    def unit_lengths(self) -> tuple[int, ...]:
+        # Measured once, because `to_dict()` validates every object and is slow.
+        return tuple(text_length(unit) for unit in self.units)
 
 
 @dataclass(frozen=True)
@@ -47,13 +61,13 @@ class _PageBuilder:
         self.free_blocks = budget.blocks
         self.free_chars = budget.chars
 
-    def fits(self, blocks: Sequence[Block]) -> bool:
-        return len(blocks) <= self.free_blocks and text_length(blocks) <= self.free_chars
+    def fits(self, block_count: int, length: int) -> bool:
+        return block_count <= self.free_blocks and length <= self.free_chars
 
-    def add(self, blocks: Sequence[Block], key: int | None = None) -> None:
+    def add(self, blocks: Sequence[Block], length: int, key: int | None = None) -> None:
         self.blocks.extend(blocks)
         self.free_blocks -= len(blocks)
-        self.free_chars -= text_length(blocks)
+        self.free_chars -= length
         if key is not None and key not in self.keys:
             self.keys.append(key)
 
@@ -62,26 +76,33 @@ class _PageBuilder:
 
 
 def paginate(sections: Sequence[Section], budget: Budget) -> list[Page]:
-    """Fill pages in order; return at least one page, empty when there are no sections.
+    """Fill pages in order and return them, with one empty page when there are no sections.
 
     A section starts on a new page unless its heading and first unit fit on
-    the current one. A heading with its largest unit must fit in `budget`,
-    otherwise that page is over budget: the caller sizes units to prevent it.
+    the current one. A heading with its largest unit must fit in `budget`.
+    Otherwise that page goes over budget, so callers keep units small.
     """
     pages: list[Page] = []
     current = _PageBuilder(budget)
     for section in sections:
-        opening = [*section.heading, *(section.units[0] if section.units else [])]
-        if current.blocks and not current.fits(opening):
+        opening_blocks = len(section.heading)
+        opening_length = section.heading_length
+        if section.units:
+            opening_blocks += len(section.units[0])
+            opening_length += section.unit_lengths[0]
+        if current.blocks and not current.fits(opening_blocks, opening_length):
             pages.append(current.page())
             current = _PageBuilder(budget)
-        current.add(section.heading, section.key)
-        for unit in section.units:
-            if not current.fits(unit):
+        current.add(section.heading, section.heading_length, section.key)
+
+        for unit, length in zip(section.units, section.unit_lengths, strict=True):
+            if not current.fits(len(unit), length):
                 pages.append(current.page())
                 current = _PageBuilder(budget)
-                current.add(section.continued_heading, section.key)
-            current.add(unit)
+                current.add(
+                    section.continued_heading, section.continued_heading_length, section.key
+                )
+            current.add(unit, length)
     pages.append(current.page())
     return pages
 
