@@ -30,7 +30,7 @@ INVITE_HINT = (
     "Add me with `/invite @mapbot` and try again."
 )
 SLOW_DOWN_HINT = (
-    "Slack asked me to post less often in this channel, so the plan was not posted. "
+    "Slack is rate-limiting messages in this channel, so the plan was not posted. "
     "Type `/map status` again in a few seconds."
 )
 
@@ -114,7 +114,7 @@ class MapCommand:
         )
 
     def status(self, request: CommandRequest, respond: Respond) -> None:
-        """Post a new live plan message; the previous one is marked as no longer updated."""
+        """Post a new live plan message and mark the previous one as no longer updated."""
         live_plan = self.services.live_plan
         if live_plan is None:
             raise RuntimeError("Services.live_plan is not set, so /map status cannot post")

@@ -171,6 +171,19 @@ def test_click_on_old_message_still_works(local_bot, driver, clock):
     assert OUTDATED_NOTICE not in blocks_text(current(local_bot, new_ts))
 
 
+def test_status_rate_limited_explains(local_bot, driver):
+    sample_plan(driver)
+    old_ts = post_status(local_bot, driver)
+    local_bot.standin.fail_next("chat.postMessage", status=429, retry_after=2)
+
+    driver.command(SELLER, "status")
+
+    replies = [m["text"] for m in local_bot.standin.ephemerals(CHANNEL, SELLER)]
+    assert "rate-limiting messages in this channel" in replies[-1]
+    assert live_state(local_bot).ts == old_ts
+    assert len(plan_messages(local_bot)) == 1
+
+
 def test_deleted_live_message_posts_nothing(local_bot, driver, clock):
     sample_plan(driver)
     ts = post_status(local_bot, driver)
