@@ -1,7 +1,7 @@
 """A delivery worker process for the kill test.
 
     python -m tests.reminders.delivery_worker --database URL --slack-api-url URL \\
-        --token TOKEN --now 2026-12-04T15:00:00+00:00 --worker-id w1
+        --token TOKEN --now 2026-12-04T15:00:00+00:00 --worker-id w1 [--concurrency 1]
 
 Delivers what is due once, rendering each payload's `text`, and prints the
 DeliveryReport as JSON on stdout. The run's clock starts at `--now` and moves
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
-from reminders.delivery import run_delivery
+from reminders.delivery import DeliverySettings, run_delivery
 from storage.db import make_engine, make_session_factory
 from tests.reminders.delivery_support import compose_from_payload
 
@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--token", required=True, help="bot token the stand-in accepts")
     parser.add_argument("--now", required=True, help="ISO 8601 instant the run starts at")
     parser.add_argument("--worker-id", required=True)
+    parser.add_argument("--concurrency", type=int, default=DeliverySettings().concurrency)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock,
             now=start,
             worker_id=args.worker_id,
+            settings=DeliverySettings(concurrency=args.concurrency),
         )
     finally:
         engine.dispose()

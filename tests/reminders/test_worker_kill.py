@@ -65,6 +65,10 @@ def start_worker(slack, database_url, now, worker_id):
         now.isoformat(),
         "--worker-id",
         worker_id,
+        # One send at a time, so the rows go out in a known order and the
+        # kill lands between the same two of them on every run.
+        "--concurrency",
+        "1",
     ]
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     return subprocess.Popen(
