@@ -95,6 +95,10 @@ class Submission:
         value = self._state(block_id).get("selected_user")
         return value if isinstance(value, str) and value else None
 
+    def checked(self, block_id: str) -> bool:
+        """Return whether any checkbox of a checkboxes input is ticked."""
+        return bool(self._state(block_id).get("selected_options"))
+
     def date_text(self, block_id: str) -> str | None:
         """Return a datepicker's `YYYY-MM-DD` value as sent, or None when no date was picked."""
         value = self._state(block_id).get("selected_date")
@@ -108,6 +112,17 @@ class Submission:
 
 class FieldErrors(dict[str, str]):
     """Errors to show under modal inputs, keyed by block_id, as `response_action: errors` takes."""
+
+
+def read_due_date(submission: Submission, errors: FieldErrors) -> date | None:
+    """Read the due date input as the calendar date it names, with no time zone involved.
+
+    Slack's datepicker cannot be cleared once a date is picked, so edit forms
+    offer a "Remove the due date" checkbox, which wins over the picker.
+    """
+    if submission.checked(ids.FIELD_REMOVE_DUE_DATE):
+        return None
+    return parse_picked_date(submission.date_text(ids.FIELD_DUE_DATE), ids.FIELD_DUE_DATE, errors)
 
 
 def parse_picked_date(text: str | None, block_id: str, errors: FieldErrors) -> date | None:
@@ -144,9 +159,7 @@ class TaskForm:
             owner_user_id=submission.user(ids.FIELD_OWNER),
             owner_name=submission.text(ids.FIELD_OWNER_NAME),
             side=Side(side) if side in (Side.BUYER.value, Side.SELLER.value) else None,
-            due_date=parse_picked_date(
-                submission.date_text(ids.FIELD_DUE_DATE), ids.FIELD_DUE_DATE, errors
-            ),
+            due_date=read_due_date(submission, errors),
             description=submission.text(ids.FIELD_DESCRIPTION),
         )
 
@@ -174,9 +187,7 @@ class MilestoneForm:
                 )
         return cls(
             title=submission.text(ids.FIELD_TITLE),
-            due_date=parse_picked_date(
-                submission.date_text(ids.FIELD_DUE_DATE), ids.FIELD_DUE_DATE, errors
-            ),
+            due_date=read_due_date(submission, errors),
             position=position,
         )
 

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import ids
-from bot.blocks.modals import modal_view
+from bot.blocks.modals import modal_view, remove_due_date_input
 from bot.blocks.text import escape, shorten
 from bot.forms import AUTOMATIC_STATUS, ModalContext
 from storage.models import TITLE_MAX, Status
@@ -50,7 +50,11 @@ def milestone_add_modal(context: ModalContext) -> dict[str, Any]:
 
 def milestone_edit_modal(context: ModalContext, milestone: MilestoneView) -> dict[str, Any]:
     """Build the form that renames a milestone and sets or clears its due date."""
-    blocks: list[Block] = [_title_input(milestone.title), _due_date_input(milestone)]
+    blocks: list[Block] = [
+        _title_input(milestone.title),
+        _due_date_input(milestone),
+        *remove_due_date_input(milestone.due_date),
+    ]
     return modal_view(
         "Edit milestone",
         blocks,

@@ -8,10 +8,12 @@ relies on to read submissions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -120,6 +122,7 @@ def task_modal(
                 initial_date=task.due_date.isoformat() if task and task.due_date else None,
             ),
         ),
+        *remove_due_date_input(task.due_date if task is not None else None),
         InputBlock(
             block_id=ids.FIELD_DESCRIPTION,
             label="Description",
@@ -204,6 +207,24 @@ def milestone_select(
         options=options,
         initial_option=initial,
     )
+
+
+def remove_due_date_input(due: date | None) -> list[InputBlock]:
+    """Build the checkbox that removes a due date, for forms that show one.
+
+    Slack's datepicker has no way to clear a date once one is picked.
+    """
+    if due is None:
+        return []
+    remove = Option(value="remove", text="Remove the due date")
+    return [
+        InputBlock(
+            block_id=ids.FIELD_REMOVE_DUE_DATE,
+            label="No due date",
+            optional=True,
+            element=CheckboxesElement(action_id=ids.FIELD_REMOVE_DUE_DATE, options=[remove]),
+        )
+    ]
 
 
 def _side_option(side: Side) -> Option:

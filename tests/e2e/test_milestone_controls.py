@@ -224,6 +224,22 @@ def test_rename_and_set_due_date(local_bot, driver):
     assert "due Tue Mar 9, 2027" in plan_text(local_bot, ts)
 
 
+def test_edit_can_remove_due_date(local_bot, driver):
+    sample_plan(driver)
+    ts = post_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Security review")
+    view = only_view(local_bot, SELLER)
+    assert initial_values(view)[ids.FIELD_DUE_DATE] == "2027-01-15"
+
+    answers = {ids.FIELD_TITLE: "Security review", ids.FIELD_REMOVE_DUE_DATE: ["remove"]}
+    assert closed(driver.submit(SELLER, view["id"], answers))
+
+    milestone = milestone_row(local_bot, "Security review")
+    assert milestone is not None
+    assert milestone.due_date is None
+    assert activity_actions(local_bot)[-1] == "milestone.due_date"
+
+
 def test_rename_to_empty_title_is_rejected(local_bot, driver):
     sample_plan(driver)
     ts = post_plan(local_bot, driver)

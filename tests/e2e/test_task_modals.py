@@ -398,6 +398,26 @@ def test_edit_of_overdue_task_needs_no_confirmation(local_bot, driver):
     assert task.title == "Redlines"
 
 
+def test_edit_can_remove_due_date(local_bot, driver):
+    sample_plan(driver)
+    view = open_edit_form(local_bot, driver, 1)
+    answers = edit_answers(view, **{ids.FIELD_REMOVE_DUE_DATE: ["remove"]})
+
+    assert closed(driver.submit(SELLER, view["id"], answers))
+
+    task = task_row(local_bot, 1)
+    assert task is not None
+    assert task.due_date is None
+
+
+def test_edit_form_without_due_date_has_no_checkbox(local_bot, driver):
+    sample_plan(driver)
+    view = open_edit_form(local_bot, driver, 2)
+    block_ids = [block["block_id"] for block in view["blocks"]]
+    assert ids.FIELD_REMOVE_DUE_DATE not in block_ids
+    assert ids.FIELD_DUE_DATE in block_ids
+
+
 def test_edit_without_changes_writes_nothing(local_bot, driver):
     sample_plan(driver)
     view = open_edit_form(local_bot, driver, 1)
