@@ -111,6 +111,9 @@ def remember_warning(client: WebClient, submission: Submission, private_metadata
     A `response_action: errors` response cannot change the modal, so the metadata
     is updated with `views.update` first. Slack keeps the inputs' values because
     the blocks keep their block_id and action_id.
+
+    NOTE: this order (views.update of the submitted view, then the errors
+    response) is tested against the local stand-in only, not against Slack.
     """
     view = {
         key: submission.view[key]
