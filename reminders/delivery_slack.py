@@ -155,6 +155,9 @@ def find_posted(
     Reads up to `max_pages` pages of messages newer than `oldest`.
     NOTE: a message older than that window, or further back than those pages
     in a busy channel, is not found, and the caller then sends it again.
+    Slack's conversations.history docs (2025) limit apps distributed outside
+    the Marketplace to one call a minute and 15 messages a page, so there a
+    lookup often ends in a 429 and the row waits for its Retry-After.
     """
     channel = _history_channel(client, item)
     cursor: str | None = None
