@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -295,15 +296,12 @@ class MilestoneControls:
         self,
         room: DealRoom,
         form: MilestoneForm,
-        current_due: Any,
+        current_due: date | None,
         context: ModalContext,
         outcome: support.Outcome,
     ) -> None:
         today = today_in_zone(self.services.now(), room.timezone)
-        warning = support.past_due_warning(form.due_date, today, current_due, context)
-        if warning is not None:
-            outcome.errors[ids.FIELD_DUE_DATE] = warning
-            outcome.warned_due = form.due_date
+        support.check_due_date(form.due_date, today, current_due, context, outcome)
 
     def _added_message(self, room: DealRoom, milestone: Milestone) -> str:
         text = f"Added milestone {milestone.position}. *{escape(milestone.title)}*"

@@ -16,7 +16,9 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import ids
 from bot.blocks.modals import notice_modal
+from bot.dates import MAX_YEARS_AHEAD, MIN_DUE_DATE
 from bot.forms import FieldErrors, ModalContext, Submission
 from bot.payloads import ActionRequest
 from bot.services import Services
@@ -198,6 +200,45 @@ def finish_submission(
         plan_changed(services, context.channel_id, context.message_ts)
     if outcome.confirmation is not None:
         send_confirmation(client, context.channel_id, submission.user_id, outcome.confirmation)
+
+
+def check_due_date(
+    due: date | None,
+    today: date,
+    current_due: date | None,
+    context: ModalContext,
+    outcome: Outcome,
+) -> None:
+    """Add an error for a due date out of range, or a warning for one in the past.
+
+    The range is the one typed dates have: from 2000-01-01 to 10 years after
+    the room's today. The date the task or milestone already has always passes.
+    """
+    if due is None or due == current_due:
+        return
+    latest = _years_after(today, MAX_YEARS_AHEAD)
+    if due < MIN_DUE_DATE:
+        outcome.errors[ids.FIELD_DUE_DATE] = (
+            f"{due.isoformat()} is before the year 2000. Pick a date from 2000-01-01 on."
+        )
+    elif due > latest:
+        outcome.errors[ids.FIELD_DUE_DATE] = (
+            f"{due.isoformat()} is more than {MAX_YEARS_AHEAD} years away. "
+            f"Pick a date up to {latest.isoformat()}."
+        )
+    else:
+        warning = past_due_warning(due, today, current_due, context)
+        if warning is not None:
+            outcome.errors[ids.FIELD_DUE_DATE] = warning
+            outcome.warned_due = due
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        # 29 February in a year that has none.
+        return day.replace(year=day.year + years, day=28)
 
 
 def past_due_warning(

@@ -173,10 +173,7 @@ class TaskForms:
         outcome = TaskOutcome(errors=errors)
         today = today_in_zone(self.services.now(), room.timezone)
         current_due = task.due_date if task is not None else None
-        warning = support.past_due_warning(form.due_date, today, current_due, context)
-        if warning is not None:
-            errors[ids.FIELD_DUE_DATE] = warning
-            outcome.warned_due = form.due_date
+        support.check_due_date(form.due_date, today, current_due, context, outcome)
         milestone = None
         if form.milestone_id is not None:
             try:

@@ -157,6 +157,11 @@ def test_add_in_empty_plan_button(local_bot, driver):
             ids.FIELD_POSITION,
             "1.5 is not a whole number.",
         ),
+        (
+            {ids.FIELD_TITLE: "Kickoff", ids.FIELD_DUE_DATE: "2040-01-01"},
+            ids.FIELD_DUE_DATE,
+            "2040-01-01 is more than 10 years away.",
+        ),
     ],
 )
 def test_invalid_add_writes_nothing(local_bot, driver, answers, block_id, expected):

@@ -203,6 +203,16 @@ def test_add_with_used_trigger_tells_person(local_bot, driver):
             ids.FIELD_OWNER_NAME,
             "The owner name is 201 characters long",
         ),
+        (
+            {ids.FIELD_DUE_DATE: "1999-12-31"},
+            ids.FIELD_DUE_DATE,
+            "1999-12-31 is before the year 2000. Pick a date from 2000-01-01 on.",
+        ),
+        (
+            {ids.FIELD_DUE_DATE: "2036-12-05"},
+            ids.FIELD_DUE_DATE,
+            "2036-12-05 is more than 10 years away. Pick a date up to 2036-12-04.",
+        ),
     ],
 )
 def test_invalid_field_writes_nothing(local_bot, driver, overrides, block_id, expected):
