@@ -3,13 +3,17 @@
 A section is a heading followed by units, such as a milestone and its tasks. A
 unit (one task's blocks) is never split. A section that does not fit on the
 rest of a page continues on the next one, under its continued heading.
+
+Units carry their block count and text length, and build their blocks only
+when a page is rendered. `to_dict()` validates every object and is the slow
+part of rendering, so a plan of hundreds of tasks converts just the page
+that is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -24,39 +28,44 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """Blocks that stay on one page: their count, text length, and how to build them."""
+
+    block_count: int
+    length: int
+    build: Callable[[], Sequence[Block]]
+
+    @classmethod
+    def of(cls, blocks: Sequence[Block]) -> Unit:
+        """Wrap blocks that are already built, measuring them exactly."""
+        built = tuple(blocks)
+        return cls(block_count=len(built), length=text_length(built), build=lambda: built)
+
+
+@dataclass(frozen=True)
 class Section:
     """A heading and the units under it. `key` identifies the section, such as a milestone id."""
 
     key: int
-    heading: Sequence[Block]
-    continued_heading: Sequence[Block]
-    units: Sequence[Sequence[Block]]
-
-    @cached_property
-    def heading_length(self) -> int:
-        return text_length(self.heading)
-
-    @cached_property
-    def continued_heading_length(self) -> int:
-        return text_length(self.continued_heading)
-
-    @cached_property
-    def unit_lengths(self) -> tuple[int, ...]:
-        # Measured once, because `to_dict()` validates every object and is slow.
-        return tuple(text_length(unit) for unit in self.units)
+    heading: Unit
+    continued_heading: Unit
+    units: Sequence[Unit]
 
 
 @dataclass(frozen=True)
 class Page:
-    """The blocks of one page and the keys of the sections that start or continue on it."""
+    """The units of one page and the keys of the sections that start or continue on it."""
 
-    blocks: tuple[Block, ...]
+    units: tuple[Unit, ...]
     keys: tuple[int, ...]
+
+    def blocks(self) -> list[Block]:
+        return [block for unit in self.units for block in unit.build()]
 
 
 class _PageBuilder:
     def __init__(self, budget: Budget) -> None:
-        self.blocks: list[Block] = []
+        self.units: list[Unit] = []
         self.keys: list[int] = []
         self.free_blocks = budget.blocks
         self.free_chars = budget.chars
@@ -64,15 +73,15 @@ class _PageBuilder:
     def fits(self, block_count: int, length: int) -> bool:
         return block_count <= self.free_blocks and length <= self.free_chars
 
-    def add(self, blocks: Sequence[Block], length: int, key: int | None = None) -> None:
-        self.blocks.extend(blocks)
-        self.free_blocks -= len(blocks)
-        self.free_chars -= length
+    def add(self, unit: Unit, key: int | None = None) -> None:
+        self.units.append(unit)
+        self.free_blocks -= unit.block_count
+        self.free_chars -= unit.length
         if key is not None and key not in self.keys:
             self.keys.append(key)
 
     def page(self) -> Page:
-        return Page(blocks=tuple(self.blocks), keys=tuple(self.keys))
+        return Page(units=tuple(self.units), keys=tuple(self.keys))
 
 
 def paginate(sections: Sequence[Section], budget: Budget) -> list[Page]:
@@ -85,42 +94,41 @@ def paginate(sections: Sequence[Section], budget: Budget) -> list[Page]:
     pages: list[Page] = []
     current = _PageBuilder(budget)
     for section in sections:
-        opening_blocks = len(section.heading)
-        opening_length = section.heading_length
+        opening_blocks = section.heading.block_count
+        opening_length = section.heading.length
         if section.units:
-            opening_blocks += len(section.units[0])
-            opening_length += section.unit_lengths[0]
-        if current.blocks and not current.fits(opening_blocks, opening_length):
+            opening_blocks += section.units[0].block_count
+            opening_length += section.units[0].length
+        if current.units and not current.fits(opening_blocks, opening_length):
             pages.append(current.page())
             current = _PageBuilder(budget)
-        current.add(section.heading, section.heading_length, section.key)
+        current.add(section.heading, section.key)
 
-        for unit, length in zip(section.units, section.unit_lengths, strict=True):
-            if not current.fits(len(unit), length):
+        for unit in section.units:
+            if not current.fits(unit.block_count, unit.length):
                 pages.append(current.page())
                 current = _PageBuilder(budget)
-                current.add(
-                    section.continued_heading, section.continued_heading_length, section.key
-                )
-            current.add(unit, length)
+                current.add(section.continued_heading, section.key)
+            current.add(unit)
     pages.append(current.page())
     return pages
 
 
 def text_length(blocks: Sequence[Block]) -> int:
     """Count the characters of every `text` string in the blocks, which the text budget limits."""
-    return sum(_dict_text_length(block.to_dict()) for block in blocks)
+    return sum(dict_text_length(block.to_dict()) for block in blocks)
 
 
-def _dict_text_length(value: Any) -> int:
+def dict_text_length(value: Any) -> int:
+    """Count the characters of every `text` string in Block Kit JSON."""
     if isinstance(value, dict):
         total = 0
         for key, item in value.items():
             if key == "text" and isinstance(item, str):
                 total += len(item)
             else:
-                total += _dict_text_length(item)
+                total += dict_text_length(item)
         return total
     if isinstance(value, list):
-        return sum(_dict_text_length(item) for item in value)
+        return sum(dict_text_length(item) for item in value)
     return 0

@@ -8,8 +8,9 @@ plan message shows the same page to everyone in the channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -27,8 +28,9 @@ from slack_sdk.models.blocks import (
 
 from bot import ids
 from bot.blocks.controls import milestone_overflow, plan_add_buttons, task_overflow
-from bot.blocks.paging import Budget, Page, Section, paginate, text_length
+from bot.blocks.paging import Budget, Page, Section, Unit, paginate, text_length
 from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, shorten, slack_time
+from storage.models import Side, Status
 from storage.views import MilestoneView, PlanView, TaskView
 
 MAX_BLOCKS = 50
@@ -99,7 +101,7 @@ class PlanLayout:
         if outdated:
             blocks.append(_outdated_notice())
         if self.plan.milestones:
-            blocks.extend(self.pages[number - 1].blocks)
+            blocks.extend(self.pages[number - 1].blocks())
         else:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=EMPTY_PLAN)))
         elements = [] if outdated else self._page_elements(number)
@@ -231,19 +233,31 @@ def _progress_line(plan: PlanView) -> str:
 def _milestone_blocks(milestone: MilestoneView, today: date, milestone_count: int) -> Section:
     open_tasks = [task for task in milestone.tasks if task.is_open]
     done_tasks = [task for task in milestone.tasks if not task.is_open]
-    units: list[list[Block]] = [_task_blocks(task, today) for task in open_tasks]
-    units.extend([block] for block in _completed_contexts(milestone.id, done_tasks))
+    units = [_task_unit(task, today) for task in open_tasks]
+    units.extend(Unit.of([block]) for block in _completed_contexts(milestone.id, done_tasks))
     return Section(
         key=milestone.id,
-        heading=[_milestone_section(milestone, today, milestone_count)],
-        continued_heading=[_milestone_section(milestone, today, milestone_count, continued=True)],
+        heading=_milestone_unit(milestone, today, milestone_count, continued=False),
+        continued_heading=_milestone_unit(milestone, today, milestone_count, continued=True),
         units=units,
     )
 
 
-def _milestone_section(
-    milestone: MilestoneView, today: date, milestone_count: int, *, continued: bool = False
-) -> SectionBlock:
+def _milestone_unit(
+    milestone: MilestoneView, today: date, milestone_count: int, *, continued: bool
+) -> Unit:
+    text = _milestone_text(milestone, today, continued=continued)
+    menu_length = _milestone_menu_length(
+        milestone.position > 1, milestone.position < milestone_count
+    )
+    return Unit(
+        block_count=1,
+        length=len(text) + menu_length,
+        build=lambda: [_milestone_section(milestone, text, milestone_count)],
+    )
+
+
+def _milestone_text(milestone: MilestoneView, today: date, *, continued: bool) -> str:
     parts = [f"{STATUS_EMOJI[milestone.status]} {milestone.status.label}"]
     if milestone.status_manual:
         parts[0] += " (set by hand)"
@@ -255,7 +269,10 @@ def _milestone_section(
         parts.append(due)
     title = escape(shorten(milestone.title, TITLE_IN_PLAN))
     suffix = " (continued)" if continued else ""
-    text = f"*{milestone.position}. {title}*{suffix}\n" + " · ".join(parts)
+    return f"*{milestone.position}. {title}*{suffix}\n" + " · ".join(parts)
+
+
+def _milestone_section(milestone: MilestoneView, text: str, milestone_count: int) -> SectionBlock:
     return SectionBlock(
         block_id=f"{ids.BLOCK_MILESTONE}:{milestone.id}",
         text=text,
@@ -263,9 +280,37 @@ def _milestone_section(
     )
 
 
-def _task_blocks(task: TaskView, today: date) -> list[Block]:
-    section = SectionBlock(block_id=f"{ids.BLOCK_TASK}:{task.id}", text=task_line(task, today))
-    actions = ActionsBlock(
+@cache
+def _milestone_menu_length(has_previous: bool, has_next: bool) -> int:
+    """Measure the text of a milestone's menu once per shape, since it does not vary otherwise."""
+    position = 2 if has_previous else 1
+    sample = MilestoneView(
+        id=1,
+        position=position,
+        title="",
+        due_date=None,
+        status=Status.NOT_STARTED,
+        status_manual=False,
+        tasks=(),
+    )
+    count = position + 1 if has_next else position
+    return text_length([SectionBlock(text=" ", accessory=milestone_overflow(sample, count))]) - 1
+
+
+def _task_unit(task: TaskView, today: date) -> Unit:
+    text = task_line(task, today)
+    return Unit(
+        block_count=2,
+        length=len(text) + _task_actions_length(task.status),
+        build=lambda: [
+            SectionBlock(block_id=f"{ids.BLOCK_TASK}:{task.id}", text=text),
+            _task_actions(task),
+        ],
+    )
+
+
+def _task_actions(task: TaskView) -> ActionsBlock:
+    return ActionsBlock(
         block_id=f"{ids.BLOCK_TASK_ACTIONS}:{task.id}",
         elements=[
             ButtonElement(
@@ -277,7 +322,29 @@ def _task_blocks(task: TaskView, today: date) -> list[Block]:
             task_overflow(task),
         ],
     )
-    return [section, actions]
+
+
+@cache
+def _task_actions_length(status: Status) -> int:
+    """Measure a task's buttons once per status, the only thing their text depends on."""
+    return text_length([_task_actions(replace(_SAMPLE_TASK, status=status))])
+
+
+_SAMPLE_TASK = TaskView(
+    id=1,
+    number=1,
+    milestone_id=1,
+    title="",
+    description=None,
+    owner_user_id=None,
+    owner_name=None,
+    side=Side.SELLER,
+    due_date=None,
+    status=Status.NOT_STARTED,
+    completed_at=None,
+    completed_by=None,
+    version=1,
+)
 
 
 def task_line(task: TaskView, today: date) -> str:

@@ -302,3 +302,31 @@ def test_plan_that_grows_stays_valid():
         for number in range(1, layout.page_count + 1):
             message = layout.message(number)
             assert check_message(message.blocks, message.text) is None, (total, number)
+
+
+@pytest.mark.parametrize("done_every", [0, 3])
+def test_measured_lengths_match_blocks(done_every):
+    """Pages are cut by lengths measured without building blocks; they must be exact."""
+    from bot.blocks.paging import text_length
+
+    plan = make_plan(spread(400, 60), done_every=done_every)
+    plan = PlanView(
+        room=plan.room,
+        milestones=tuple(
+            MilestoneView(
+                id=m.id,
+                position=m.position,
+                title=m.title,
+                due_date=date(2026, 11, 1),
+                status=Status.IN_PROGRESS,
+                status_manual=m.position % 2 == 0,
+                tasks=m.tasks,
+            )
+            for m in plan.milestones
+        ),
+    )
+    layout = lay_out_plan(plan, TODAY)
+    for page in layout.pages:
+        measured = sum(unit.length for unit in page.units)
+        assert measured == text_length(page.blocks())
+        assert sum(unit.block_count for unit in page.units) == len(page.blocks())
