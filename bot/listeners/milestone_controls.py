@@ -260,7 +260,8 @@ class MilestoneControls:
                 session, room, milestone, actor=submission.user_id, now=self.services.now()
             )
             noun = "task" if count == 1 else "tasks"
-            text = f"Deleted milestone {heading} and its {count} {noun}."
+            tasks = f" and its {count} {noun}" if count else ""
+            text = f"Deleted milestone {heading}{tasks}."
             return support.Outcome(changed=True, confirmation=text)
 
         # A milestone already deleted, by someone else or an earlier click, needs nothing.

@@ -355,8 +355,12 @@ def test_delete_empty_milestone_says_so(local_bot, driver):
     ts = post_plan(local_bot, driver)
 
     pick(local_bot, driver, ts, ids.MILESTONE_DELETE, "Kickoff")
+    view = only_view(local_bot, SELLER)
+    assert "It has no tasks." in view_text(view)
 
-    assert "It has no tasks." in view_text(only_view(local_bot, SELLER))
+    driver.submit(SELLER, view["id"], {})
+
+    assert last_ephemeral(local_bot, SELLER) == "Deleted milestone *3. Kickoff*."
 
 
 def test_edit_of_deleted_milestone_explains(local_bot, driver):
