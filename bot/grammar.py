@@ -42,6 +42,7 @@ __all__ = [
     "OpenMilestoneForm",
     "OpenTaskForm",
     "SetTaskStatus",
+    "Settings",
     "Side",
     "Status",
     "TaskStatus",
@@ -120,8 +121,23 @@ class SetTaskStatus:
     status: TaskStatus
 
 
+@dataclass(frozen=True)
+class Settings:
+    """`/map settings [...]`: the rest of the text, for `bot.settings_command` to parse."""
+
+    text: str
+
+
 Command = (
-    Help | Init | Status | AddMilestone | AddTask | OpenMilestoneForm | OpenTaskForm | SetTaskStatus
+    Help
+    | Init
+    | Status
+    | AddMilestone
+    | AddTask
+    | OpenMilestoneForm
+    | OpenTaskForm
+    | SetTaskStatus
+    | Settings
 )
 
 _STATUS_VERBS = {
@@ -129,7 +145,7 @@ _STATUS_VERBS = {
     "start": TaskStatus.IN_PROGRESS,
     "reset": TaskStatus.NOT_STARTED,
 }
-_COMMAND_WORDS = ("help", "init", "status", "add", "done", "start", "reset")
+_COMMAND_WORDS = ("help", "init", "status", "add", "done", "start", "reset", "settings")
 _ADD_WORDS = ("milestone", "task")
 
 HELP_TEXT = "\n".join(
@@ -147,6 +163,9 @@ HELP_TEXT = "\n".join(
         "`/map start #&lt;number&gt;`: mark a task in progress. Example: `/map start #7`",
         "`/map done #&lt;number&gt;`: mark a task completed. Example: `/map done #7`",
         "`/map reset #&lt;number&gt;`: mark a task not started. Example: `/map reset #7`",
+        "`/map settings`: show or change this room's time zone, nudges and weekly summary. "
+        "Type `/map settings help` for each setting. "
+        "Example: `/map settings timezone Europe/Berlin`",
         "`/map help`: show this list.",
         "Dates: `2027-01-10`, `today`, `tomorrow`, `friday`, `next friday`, `Jan 15`, "
         "`in 2 weeks`, `end of month`.",
@@ -200,6 +219,8 @@ def parse_command(text: str) -> Command:
         return _parse_add(rest)
     if word in _STATUS_VERBS:
         return _parse_set_status(word, rest)
+    if word == "settings":
+        return Settings(text=rest)
     raise InvalidInputError(_unknown_word_message(parts[0], _COMMAND_WORDS, "/map"))
 
 

@@ -19,6 +19,7 @@ from bot.listeners.task_modals import TaskForms
 from bot.owners import check_slack_owner
 from bot.payloads import CommandRequest
 from bot.services import Services
+from bot.settings_command import run_settings_command
 from storage import plans
 from storage.errors import UserError
 from storage.models import Side, Status
@@ -70,6 +71,9 @@ class MapCommand:
                 self.add_task(parsed, request, client, respond)
             case grammar.SetTaskStatus():
                 self.set_status(parsed, request, respond)
+            case grammar.Settings():
+                reply = run_settings_command(self.services, request, parsed.text)
+                respond(text=reply, response_type="ephemeral")
             case grammar.OpenTaskForm():
                 opened = self.task_forms.open_add(
                     client,

@@ -9,6 +9,7 @@ from bot.grammar import (
     OpenMilestoneForm,
     OpenTaskForm,
     SetTaskStatus,
+    Settings,
     Side,
     Status,
     TaskStatus,
@@ -640,8 +641,22 @@ def test_check_title_rejects_long_title():
     assert "limit is 200" in error.value.message
 
 
+def test_parse_settings_keeps_rest():
+    assert parse_command("settings nudges schedule 1,3,7") == Settings("nudges schedule 1,3,7")
+    assert parse_command("SETTINGS") == Settings("")
+
+
 def test_command_words():
-    assert command_words() == ("help", "init", "status", "add", "done", "start", "reset")
+    assert command_words() == (
+        "help",
+        "init",
+        "status",
+        "add",
+        "done",
+        "start",
+        "reset",
+        "settings",
+    )
 
 
 @pytest.mark.parametrize(
@@ -656,6 +671,7 @@ def test_command_words():
         "`/map reset #7`",
         "`/map help`",
         '`/map add task Legal review: "Send redlines to buyer" seller`',
+        "`/map settings timezone Europe/Berlin`",
     ],
 )
 def test_help_text_shows_example(example):
