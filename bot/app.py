@@ -14,6 +14,7 @@ from bot.listeners import (
     commands,
     errors,
     milestone_controls,
+    nudges,
     pages,
     task_controls,
     task_modals,
@@ -40,6 +41,7 @@ def build_app(config: Config, services: Services, client: WebClient) -> App:
     commands.register(app, services)
     actions.register(app, services)
     pages.register(app, services)
+    nudges.register(app, services)
     task_forms = task_modals.register(app, services)
     task_controls.register(app, services, task_forms)
     milestone_controls.register(app, services)

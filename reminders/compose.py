@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.blocks.plan import Message
-from bot.blocks.reminders import NudgeEntry, due_phrase, nudge_message, summary_message
+from bot.blocks.reminders import nudge_entries, nudge_message, summary_message
 from reminders.summary import weekly_summary
 from storage import plans
 from storage.models import DealRoom, Status, Task
-from storage.plan_edits import task_view
 from storage.reminder_calendar import WorkWeek
 from storage.reminder_queries import tasks_of_room
 
@@ -62,15 +61,6 @@ def room_today(room: DealRoom, now: datetime) -> date:
     return now.astimezone(ZoneInfo(room.timezone)).date()
 
 
-def nudge_entries(tasks: list[Task], today: date, week: WorkWeek) -> list[NudgeEntry]:
-    """Pair each task with how its due date reads today, leaving out tasks without one."""
-    return [
-        NudgeEntry(task_view(task), due_phrase(task.due_date, today, week), task.snoozed_until)
-        for task in tasks
-        if task.due_date is not None
-    ]
-
-
 def _compose_nudge(
     session: Session, room: DealRoom, row: OutboxRow, now: datetime
 ) -> Message | None:
@@ -89,6 +79,7 @@ def _compose_nudge(
     ]
     if not tasks:
         return None
+    tasks.sort(key=lambda task: (task.due_date or today, task.number))
     entries = nudge_entries(tasks, today, WorkWeek(room.workday_mask))
     return nudge_message(room.deal_name, room.channel_id, entries, today, direct=direct)
 

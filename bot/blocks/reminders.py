@@ -29,7 +29,8 @@ from slack_sdk.models.blocks import (
 from bot import ids
 from bot.blocks.plan import Message
 from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, shorten
-from storage.models import Status
+from storage.models import Status, Task
+from storage.plan_edits import task_view
 from storage.reminder_calendar import WorkWeek
 from storage.views import MilestoneView, PlanView, TaskView
 
@@ -59,6 +60,15 @@ class NudgeEntry:
     task: TaskView
     due_phrase: str
     snoozed_until: date | None = None
+
+
+def nudge_entries(tasks: Sequence[Task], today: date, week: WorkWeek) -> list[NudgeEntry]:
+    """Pair each task with how its due date reads today, leaving out tasks without one."""
+    return [
+        NudgeEntry(task_view(task), due_phrase(task.due_date, today, week), task.snoozed_until)
+        for task in tasks
+        if task.due_date is not None
+    ]
 
 
 def due_phrase(due: date, today: date, week: WorkWeek) -> str:
