@@ -1,4 +1,4 @@
-"""The `mapbot` command line: run, try, db upgrade."""
+"""The `mapbot` command line: run, try, db upgrade, scheduler, reminders run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import Config, ConfigError
+from reminders.cli import add_commands, add_run_options, start_embedded
 
 logger = logging.getLogger("mapbot")
 
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="serve Slack: Socket Mode or HTTP /slack/events")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (HTTP mode)")
     run.add_argument("--port", type=int, default=None, help="port to listen on (default: $PORT)")
+    add_run_options(run)
     run.set_defaults(handler=_run)
 
     try_ = commands.add_parser("try", help="run the whole bot locally with a stand-in for Slack")
@@ -44,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="apply pending schema migrations")
     db_upgrade.set_defaults(handler=_db_upgrade)
+
+    add_commands(commands)
     return parser
 
 
@@ -60,6 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     config = Config.from_env()
     runtime = build_runtime(config)
     runtime.live_plan.start()
+    if not args.no_scheduler:
+        start_embedded(runtime)
     if config.app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
