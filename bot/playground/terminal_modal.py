@@ -17,6 +17,7 @@ from bot.playground.terminal_blocks import (
     option_list,
     render_blocks,
     selected_values,
+    wrap_text,
 )
 from bot.playground.terminal_text import Directory, text_object
 from bot.playground.terminal_values import (
@@ -39,6 +40,7 @@ INITIAL_KEYS = {
     "timepicker": "initial_time",
 }
 EMPTY = "(empty)"
+FIELD_INDENT = "    "
 
 
 @dataclass(frozen=True)
@@ -138,24 +140,23 @@ class ModalForm:
 
         def input_lines(block: dict[str, Any]) -> list[str]:
             field = by_block.get(str(block.get("block_id", "")))
-            return self.field_lines(field) if field else []
+            return self.field_lines(field, width) if field else []
 
         rendered = render_blocks(
             self.blocks, self.directory, width=width, first_number=None, render_input=input_lines
         )
-        return [*rendered.lines, "", self.instructions()]
+        return [*rendered.lines, "", *wrap_text(self.instructions(), width)]
 
-    def field_lines(self, field: Field) -> list[str]:
+    def field_lines(self, field: Field, width: int) -> list[str]:
+        """Draw one field: its number, label and value, then what it takes, its hint and error."""
         optional = " (optional)" if field.optional else ""
-        lines = [f"[{field.number}] {field.label}{optional}: {self.value_text(field)}"]
-        choices = self.choices(field)
-        if choices:
-            lines.append(f"    {choices}")
-        if field.hint:
-            lines.append(f"    {field.hint}")
+        head = f"[{field.number}] {field.label}{optional}: {self.value_text(field)}"
+        lines = wrap_text(head, width)
         error = self.errors.get(field.block_id)
-        if error:
-            lines.append(f"    ✗ {error}")
+        notes = [self.choices(field), field.hint, f"✗ {error}" if error else ""]
+        for note in notes:
+            if note:
+                lines.extend(FIELD_INDENT + line for line in wrap_text(note, width - 4))
         return lines
 
     def choices(self, field: Field) -> str:
@@ -163,7 +164,7 @@ class ModalForm:
         options = option_list(field.element)
         if options:
             names = "  ".join(
-                f"{index}. {text_object(option.get('text'), self.directory)}"
+                f"{index}) {text_object(option.get('text'), self.directory)}"
                 for index, option in enumerate(options, start=1)
             )
             many = " (several: 1,3)" if _is_multiple(field.element_type) else ""

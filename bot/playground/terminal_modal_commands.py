@@ -94,27 +94,30 @@ class ModalCommands:
             return
         form.errors.clear()
         user_id = session.user.user_id
-        interaction, printed_any = session.run_and_print(
-            lambda: session.driver.submit(user_id, form.view_id, form.submission())
+        _, printed_any = session.run_and_print(
+            lambda: session.driver.submit(user_id, form.view_id, form.submission()),
+            lambda before, after, interaction: self.print_submission(
+                form, before, after, interaction
+            ),
         )
-        if interaction is not None and self.print_field_errors(form, interaction):
-            return
         if not printed_any:
             session.say_nothing_changed()
 
-    def print_field_errors(self, form: ModalForm, interaction: Interaction) -> bool:
-        """Print the modal again with the app's field errors; return False when there are none."""
-        if interaction.response.status != 200:
-            return False
-        try:
-            answer = interaction.response.json()
-        except ValueError:
-            return False
-        if not isinstance(answer, dict) or answer.get("response_action") != "errors":
-            return False
-        errors = answer.get("errors")
-        unplaced = form.show_errors(errors if isinstance(errors, dict) else {})
-        self.print_form("mapbot did not accept the modal", form)
+    def print_submission(
+        self, form: ModalForm, before: Snapshot, after: Snapshot, interaction: Interaction | None
+    ) -> bool:
+        """Print the app's field errors if it returned any, else how the modal changed.
+
+        An app may update the view and return errors for the same submission, so
+        the errors are shown on the updated view, once.
+        """
+        errors = _field_errors(interaction)
+        if errors is None:
+            return self.print_change(before, after)
+        view = after.modals.get(form.view_id)
+        current = self.form_for(view) if view is not None else form
+        unplaced = current.show_errors(errors)
+        self.print_form("mapbot did not accept the modal", current)
         for line in unplaced:
             self.session.say(f"{INDENT}✗ {line}")
         return True
@@ -127,3 +130,17 @@ class ModalCommands:
             return
         user_id = session.user.user_id
         session.act(lambda: session.driver.close(user_id, form.view_id))
+
+
+def _field_errors(interaction: Interaction | None) -> dict[str, Any] | None:
+    """Return the field errors of a `response_action: errors` response, or None."""
+    if interaction is None or interaction.response.status != 200:
+        return None
+    try:
+        body = interaction.response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("response_action") != "errors":
+        return None
+    errors = body.get("errors")
+    return errors if isinstance(errors, dict) else {}

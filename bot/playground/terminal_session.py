@@ -51,6 +51,8 @@ Commands of this terminal. A line starting with /map goes to the bot as typed.
 
 # Reads one more line from the person (a y/n answer), or returns None at the end of input.
 Ask = Callable[[str], "str | None"]
+# Prints how a request changed the person's modal; returns whether it printed anything.
+ModalPrinter = Callable[[Snapshot, Snapshot, "Interaction | None"], bool]
 
 
 class PlaygroundSession:
@@ -221,7 +223,7 @@ class PlaygroundSession:
         self.send_click(target, selected)
 
     def target_by_label(self, label: str) -> Target | None:
-        """Find the one control whose label is `label`, ignoring case and a trailing `…`.
+        """Find the one control whose label is `label`, ignoring case, spacing and `…`.
 
         Scripts click by label (`click Complete #1`), so they keep working when
         the numbering changes. Prints why when no control or several match.
@@ -315,11 +317,15 @@ class PlaygroundSession:
         return interaction
 
     def run_and_print(
-        self, action: Callable[[], Interaction | None]
+        self,
+        action: Callable[[], Interaction | None],
+        print_modal: ModalPrinter | None = None,
     ) -> tuple[Interaction | None, bool]:
         """Run a request and print what it changed.
 
-        Returns the bot's HTTP response and whether anything was printed.
+        `print_modal` prints the change to the person's modal, by default
+        `ModalCommands.print_change`. Returns the bot's HTTP response and
+        whether anything was printed.
         """
         before = take_snapshot(self.standin, self.channel_id)
         interaction = action()
@@ -332,7 +338,10 @@ class PlaygroundSession:
                 "the log on stderr may show the error."
             )
         printed_any = self.print_changes(before, after)
-        printed_any = self.modals.print_change(before, after) or printed_any
+        if print_modal is None:
+            printed_any = self.modals.print_change(before, after) or printed_any
+        else:
+            printed_any = print_modal(before, after, interaction) or printed_any
         return interaction, printed_any
 
     def print_changes(self, before: Snapshot, after: Snapshot) -> bool:
@@ -366,4 +375,5 @@ class PlaygroundSession:
 
 
 def _label_key(label: str) -> str:
-    return label.strip().removesuffix("…").strip().casefold()
+    """Normalise a label for matching: no ellipses, single spaces, case folded."""
+    return " ".join(label.replace("…", " ").split()).casefold()

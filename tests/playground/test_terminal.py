@@ -436,7 +436,7 @@ def test_modal_fields_from_view(directory):
     ]
     assert "For *Acme renewal*" in lines
     assert "[1] Task title: (empty)" in lines
-    assert "    options: 1. Discovery  2. Security review" in lines
+    assert "    options: 1) Discovery  2) Security review" in lines
     assert "[3] Owner (optional): (empty)" in lines
     assert "    people: sam.seller, bea.buyer" in lines
     assert "[4] Due date (optional): 2027-01-10" in lines
@@ -808,3 +808,32 @@ def test_session_clicks_by_number(session_and_output):
     assert "mapbot (edited):" in after_click
     assert "1/1 tasks, 100%" in after_click
     assert "No button or option called 'Complete' is shown." in after_click
+
+
+def test_bot_field_errors_shown_once(session_and_output):
+    _bot, session, output = session_and_output
+    lines = ("/map init Acme", "/map add milestone Discovery", "/map add task 1: Kickoff")
+    for line in (*lines, "/map status", "click Edit #1"):
+        session.run_line(line)
+    form = session.modals.open_form()
+    assert form is not None
+    [name_field] = [field for field in form.fields if "name" in field.label.lower()]
+    [due_field] = [field for field in form.fields if field.element_type == "datepicker"]
+
+    # The owner is a person, so a typed name as well is a field error. A past due
+    # date makes the bot update the view and return errors for the same submission.
+    session.run_line(f"set {name_field.number} Dana Whitfield")
+    session.run_line(f"set {due_field.number} 2026-11-30")
+    session.run_line("submit")
+
+    printed = output.getvalue()
+    assert printed.count("mapbot did not accept the modal") == 1
+    assert "mapbot updated the modal" not in printed
+    assert "\n      ✗ " in printed
+    assert session.modals.open_form() is not None
+
+    session.run_line(f"set {name_field.number}")
+    session.run_line("submit")
+
+    assert "The modal closed." in output.getvalue()
+    assert session.modals.open_form() is None
