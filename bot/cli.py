@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     try_ = commands.add_parser("try", help="run the whole bot locally with a stand-in for Slack")
     try_.add_argument("--script", help="read commands from this file and print the transcript")
     try_.add_argument("--database", help="SQLite file to use (default: a new temporary file)")
+    try_.add_argument(
+        "--verbose",
+        dest="try_verbose",
+        action="store_true",
+        help="log the bot's INFO messages to stderr (default: WARNING and above)",
+    )
     try_.set_defaults(handler=_try)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -83,9 +89,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _try(args: argparse.Namespace) -> int:
+    # The level is set before the import, because importing Alembic logs at INFO.
+    level = _try_log_level(args)
+    logging.getLogger().setLevel(level)
     from bot.playground.terminal import run_playground
 
-    return run_playground(script=args.script, database=args.database)
+    return run_playground(script=args.script, database=args.database, log_level=level)
+
+
+def _try_log_level(args: argparse.Namespace) -> int:
+    """Log only warnings by default, so the playground's transcript stays readable."""
+    if args.verbose:
+        return logging.DEBUG
+    if args.try_verbose:
+        return logging.INFO
+    return logging.WARNING
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
