@@ -322,8 +322,12 @@ class MilestoneControls:
         try:
             outcome = self.services.write(work)
         except UserError as error:
-            # The fields were checked before, so this is a rule of the store alone.
-            outcome = support.Outcome(errors=FieldErrors({ids.FIELD_TITLE: error.message}))
+            # The fields were checked before, so only a rule of the store itself gets
+            # here. Slack shows field errors only under inputs that the view has.
+            if ids.FIELD_TITLE in submission.values:
+                outcome = support.Outcome(errors=FieldErrors({ids.FIELD_TITLE: error.message}))
+            else:
+                outcome = support.Outcome(notice=error.message)
         support.finish_submission(self.services, ack, client, submission, title, outcome)
 
 
