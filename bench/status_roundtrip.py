@@ -112,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="requests per app")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per app")
+    parser.add_argument("--show-sql", action="store_true", help="print the SQL of one status")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder, SlackStandIn(team_id="T0HOME") as standin:
@@ -169,6 +170,8 @@ def main() -> None:
         event.listen(runtime.engine, "before_cursor_execute", count_statement)
         timed(apps["mapbot"])
         statement_count = len(statements)
+        if args.show_sql:
+            print("\n".join(s.split(chr(10))[0][:120] for s in statements))
         event.remove(runtime.engine, "before_cursor_execute", count_statement)
 
         samples: dict[str, list[float]] = {name: [] for name in apps}

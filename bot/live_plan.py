@@ -171,7 +171,9 @@ class LivePlan:
             raise
         ts = str(response["ts"])
         previous = self._write(
-            lambda session: live_messages.replace_live_message(session, team_id, channel_id, ts)
+            lambda session: live_messages.replace_live_message(
+                session, team_id, channel_id, ts, seen=snapshot.live
+            )
         )
         logger.info(
             "Posted a new live plan message (team=%s channel=%s ts=%s replaces=%s)",
@@ -469,10 +471,11 @@ class LivePlan:
 
     def _read(self, team_id: str, channel_id: str) -> _Snapshot | None:
         with self.sessions.begin() as session:
-            live = live_messages.find_live_message(session, team_id, channel_id)
-            plan = plans.load_plan(session, team_id, channel_id)
-        if live is None or plan is None:
-            return None
+            room = plans.find_room(session, team_id, channel_id)
+            if room is None:
+                return None
+            live = live_messages.live_message_of(room)
+            plan = plans.load_plan_of(session, room)
         today: date = today_in_zone(self.clock(), plan.room.timezone)
         return _Snapshot(live=live, layout=lay_out_plan(plan, today))
 

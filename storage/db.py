@@ -32,6 +32,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     if not _is_memory_database(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL keeps the database consistent after a crash and
+        # skips an fsync per commit; a power loss can drop the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import DealRoom
@@ -36,13 +36,24 @@ def find_live_message(session: Session, team_id: str, channel_id: str) -> LiveMe
     return _live_message(room) if room is not None else None
 
 
-def replace_live_message(session: Session, team_id: str, channel_id: str, ts: str) -> str | None:
+def live_message_of(room: DealRoom) -> LiveMessage:
+    """Return the live message state of a room that is already loaded."""
+    return _live_message(room)
+
+
+def replace_live_message(
+    session: Session, team_id: str, channel_id: str, ts: str, *, seen: LiveMessage | None = None
+) -> str | None:
     """Make `ts` the room's live message on page 1 and return the ts it replaces.
 
-    The room row is locked (on PostgreSQL), so two `/map status` at once each
-    get the other's message as the one replaced, and neither is left behind.
+    With `seen`, the state read before posting, one conditional UPDATE does it
+    when no other `/map status` replaced the message meanwhile. Otherwise the
+    room row is locked (on PostgreSQL), so two `/map status` at once each get
+    the other's message as the one replaced, and neither is left behind.
     Returns None when there was no live message or the room does not exist.
     """
+    if seen is not None and _replace_if_unchanged(session, seen, ts):
+        return seen.ts if seen.ts != ts else None
     room = _room(session, team_id, channel_id, lock=True)
     if room is None:
         return None
@@ -51,6 +62,19 @@ def replace_live_message(session: Session, team_id: str, channel_id: str, ts: st
     room.plan_page = 1
     room.plan_message_error = None
     return previous if previous != ts else None
+
+
+def _replace_if_unchanged(session: Session, seen: LiveMessage, ts: str) -> bool:
+    statement = (
+        update(DealRoom)
+        .where(
+            DealRoom.id == seen.room_id,
+            DealRoom.plan_message_ts.is_not_distinct_from(seen.ts),
+        )
+        .values(plan_message_ts=ts, plan_page=1, plan_message_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def forget_live_message(session: Session, team_id: str, channel_id: str, ts: str) -> bool:

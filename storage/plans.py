@@ -65,49 +65,60 @@ def create_room(
 
 
 def load_plan(session: Session, team_id: str, channel_id: str) -> PlanView | None:
-    """Read a room's whole plan in three statements, whatever its size."""
+    """Read a room's whole plan in two statements, whatever its size."""
     room = find_room(session, team_id, channel_id)
     if room is None:
         return None
     return load_plan_of(session, room)
 
 
+_TASK_COLUMNS = (
+    Task.id,
+    Task.number,
+    Task.milestone_id,
+    Task.title,
+    Task.description,
+    Task.owner_user_id,
+    Task.owner_name,
+    Task.side,
+    Task.due_date,
+    Task.status,
+    Task.completed_at,
+    Task.completed_by,
+    Task.version,
+)
+
+
+_MILESTONE_COLUMNS = (
+    Milestone.id,
+    Milestone.title,
+    Milestone.due_date,
+    Milestone.status,
+    Milestone.status_manual,
+)
+_MILESTONE_COLUMN_COUNT = len(_MILESTONE_COLUMNS)
+
+
 def load_plan_of(session: Session, room: DealRoom) -> PlanView:
-    milestone_rows = session.execute(
-        select(
-            Milestone.id,
-            Milestone.position,
-            Milestone.title,
-            Milestone.due_date,
-            Milestone.status,
-            Milestone.status_manual,
-        )
+    """Read the milestones and tasks of `room` in one statement (an outer join)."""
+    task_labels = [column.label(f"task_{column.key}") for column in _TASK_COLUMNS]
+    rows = session.execute(
+        select(*_MILESTONE_COLUMNS, *task_labels)
+        .select_from(Milestone)
+        .outerjoin(Task, Task.milestone_id == Milestone.id)
         .where(Milestone.room_id == room.id)
-        .order_by(Milestone.position, Milestone.id)
-    ).all()
-    task_rows = session.execute(
-        select(
-            Task.id,
-            Task.number,
-            Task.milestone_id,
-            Task.title,
-            Task.description,
-            Task.owner_user_id,
-            Task.owner_name,
-            Task.side,
-            Task.due_date,
-            Task.status,
-            Task.completed_at,
-            Task.completed_by,
-            Task.version,
-        )
-        .where(Task.room_id == room.id)
-        .order_by(Task.number)
+        .order_by(Milestone.position, Milestone.id, Task.number)
     ).all()
 
+    milestone_rows: dict[int, Any] = {}
     tasks_by_milestone: dict[int, list[TaskView]] = {}
-    for row in task_rows:
-        tasks_by_milestone.setdefault(row.milestone_id, []).append(TaskView(**row._asdict()))
+    for row in rows:
+        milestone_rows.setdefault(row.id, row)
+        tasks = tasks_by_milestone.setdefault(row.id, [])
+        if row.task_id is not None:
+            # The task columns come last, in the order of TaskView's fields.
+            task_values: tuple[Any, ...] = tuple(row[_MILESTONE_COLUMN_COUNT:])
+            tasks.append(TaskView(*task_values))
     milestones = tuple(
         MilestoneView(
             id=row.id,
@@ -116,9 +127,9 @@ def load_plan_of(session: Session, room: DealRoom) -> PlanView:
             due_date=row.due_date,
             status=row.status,
             status_manual=row.status_manual,
-            tasks=tuple(tasks_by_milestone.get(row.id, ())),
+            tasks=tuple(tasks_by_milestone[row.id]),
         )
-        for index, row in enumerate(milestone_rows, start=1)
+        for index, row in enumerate(milestone_rows.values(), start=1)
     )
     return PlanView(room=room_view(room), milestones=milestones)
 

@@ -173,7 +173,7 @@ def test_bad_title_writes_nothing(sessions):
     assert milestone.title == "Security review"
 
 
-def test_load_plan_uses_three_statements(sessions, engine):
+def test_load_plan_uses_two_statements(sessions, engine):
     with sessions.begin() as session:
         room = make_room(session)
         for index in range(20):
@@ -195,7 +195,7 @@ def test_load_plan_uses_three_statements(sessions, engine):
     assert plan is not None
     assert plan.task_count == 400
     assert len(plan.milestones) == 20
-    assert len(statements) == 3
+    assert len(statements) == 2
 
 
 def test_load_plan_keeps_due_dates(sessions):
