@@ -67,6 +67,23 @@ class DeliverySettings:
     history_margin: timedelta = timedelta(minutes=5)
     history_pages: int = 5
 
+    def __post_init__(self) -> None:
+        counts = {
+            "batch_size": self.batch_size,
+            "concurrency": self.concurrency,
+            "max_held": self.max_held,
+            "max_attempts": self.max_attempts,
+            "history_pages": self.history_pages,
+        }
+        for name, value in counts.items():
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        if self.lease <= self.max_run_time:
+            raise ValueError(
+                f"lease ({self.lease}) must be longer than max_run_time ({self.max_run_time}), "
+                "or another worker could take over rows this run still holds"
+            )
+
 
 @dataclass
 class DeliveryReport:

@@ -92,6 +92,16 @@ class DestinationQueues:
             del self._rows[destination]
         return dropped
 
+    def forget_before(self, now: datetime) -> None:
+        """Drop the send times of idle destinations without rows that are already past."""
+        past = [
+            destination
+            for destination, ready_at in self._ready_at.items()
+            if ready_at <= now and destination not in self._rows and destination not in self._busy
+        ]
+        for destination in past:
+            del self._ready_at[destination]
+
     def drain(self) -> Iterator[OutboxItem]:
         """Remove and yield every row still queued."""
         rows, self._rows = self._rows, {}

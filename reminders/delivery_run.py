@@ -56,6 +56,7 @@ class DeliveryRun:
     # The loop
 
     def execute(self) -> None:
+        self.queues.forget_before(self.now())
         with self.sessions.begin() as session:
             outbox.fail_blocked(session)
         with ThreadPoolExecutor(self.settings.concurrency, "mapbot-delivery") as pool:

@@ -455,3 +455,16 @@ def test_stop_event_ends_run_early(sessions, slack, clock, sleep, room_id):
 
     assert report.claimed == 0
     assert slack.messages(CHANNEL) == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"concurrency": 0}, "concurrency must be at least 1"),
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"lease": timedelta(minutes=1)}, "lease (0:01:00) must be longer than max_run_time"),
+    ],
+)
+def test_settings_reject_invalid_values(settings, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        DeliverySettings(**settings)
