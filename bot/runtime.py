@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.app import build_app
+from bot.background import BackgroundWork
 from bot.config import Config, ConfigError
 from bot.live_plan import LivePlan
 from bot.services import Services, utc_now
@@ -30,6 +31,7 @@ class Runtime:
     app: App
     # Not started here: `mapbot run` starts its thread, tests drive it by hand.
     live_plan: LivePlan
+    background: BackgroundWork
 
 
 def build_runtime(
@@ -51,7 +53,8 @@ def build_runtime(
     sessions = make_session_factory(engine)
     live_plan = LivePlan(sessions, client, clock=clock)
     services = Services(sessions=sessions, team_id=team_id, clock=clock, live_plan=live_plan)
-    app = build_app(config, services, client)
+    background = BackgroundWork()
+    app = build_app(config, services, client, background)
     return Runtime(
         config=config,
         engine=engine,
@@ -59,6 +62,7 @@ def build_runtime(
         services=services,
         app=app,
         live_plan=live_plan,
+        background=background,
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 import bot.grammar as grammar
 from bot.blocks.text import escape
 from bot.dates import parse_due_date, today_in_zone
+from bot.listeners.errors import APOLOGY
 from bot.listeners.milestone_controls import MilestoneControls
 from bot.listeners.modal_support import FORM_TOO_SLOW
 from bot.listeners.task_modals import TaskForms
@@ -44,16 +45,26 @@ class MapCommand:
         self.task_forms = TaskForms(services)
         self.milestone_forms = MilestoneControls(services)
 
-    def __call__(
-        self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
+    def run(self, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """Run a command after its HTTP answer went out, replying through its response_url.
+
+        Bolt's lazy runner only logs an exception, so this one logs it with the
+        request's ids and apologises to the person.
+        """
         request = CommandRequest.from_payload(command)
         try:
             parsed = grammar.parse_command(request.text)
             self.dispatch(parsed, request, client, respond)
         except UserError as error:
             respond(text=error.message, response_type="ephemeral")
+        except Exception:
+            logger.exception(
+                "Failed to run a /map command (team=%s channel=%s user=%s)",
+                request.team_id,
+                request.channel_id,
+                request.user_id,
+            )
+            respond(text=APOLOGY, response_type="ephemeral")
 
     def dispatch(
         self, parsed: grammar.Command, request: CommandRequest, client: WebClient, respond: Respond
@@ -222,5 +233,10 @@ class MapCommand:
             self.services.plan_changed(request.channel_id)
 
 
+def acknowledge(ack: Ack) -> None:
+    """Answer Slack at once; the command itself runs afterwards on the background pool."""
+    ack()
+
+
 def register(app: App, services: Services) -> None:
-    app.command("/map")(MapCommand(services))
+    app.command("/map")(ack=acknowledge, lazy=[MapCommand(services).run])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.playground.driver import SlackDriver
-from bot.playground.slack_requests import SignedSender
+from bot.playground.slack_requests import SentResponse, SignedSender
 from bot.playground.standin import SlackStandIn
 from bot.runtime import Runtime, build_runtime
 from bot.server import bound_port, create_server, make_wsgi_app, stop_server
@@ -119,6 +119,7 @@ class LocalBot:
         if self._server is not None and self._server_thread is not None:
             stop_server(self._server, self._server_thread)
         if self.runtime is not None:
+            self.runtime.background.shutdown(wait=True)
             self.runtime.live_plan.stop()
             self.runtime.engine.dispose()
         self.standin.stop()
@@ -128,7 +129,28 @@ class LocalBot:
         return f"{self.url}/slack/events"
 
     def sender(self) -> SignedSender:
-        return SignedSender(self.events_url, self.signing_secret)
+        return _WaitingSender(self)
 
     def driver(self, channel_id: str | None = None) -> SlackDriver:
         return SlackDriver(self.standin, self.sender(), HOME_TEAM, channel_id or self.channel_id)
+
+
+class _WaitingSender(SignedSender):
+    """Sends signed requests and returns once the bot's background work is done.
+
+    Commands run after the HTTP answer, so without the wait a caller could
+    look at the channel before the bot has posted to it.
+    """
+
+    def __init__(self, bot: LocalBot) -> None:
+        super().__init__(bot.events_url, bot.signing_secret)
+        self._bot = bot
+
+    def post(
+        self, body: bytes, *, timestamp: int | None = None, signature: str | None = None
+    ) -> SentResponse:
+        response = super().post(body, timestamp=timestamp, signature=signature)
+        runtime = self._bot.runtime
+        if runtime is not None and not runtime.background.wait_idle(timeout=30):
+            logger.warning("Background work still running after 30 s")
+        return response

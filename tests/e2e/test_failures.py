@@ -35,7 +35,7 @@ def test_unexpected_error_apologises_and_logs_ids(local_bot, driver, caplog):
     reply = last_ephemeral(local_bot, SELLER)
     assert reply.startswith("Sorry, something went wrong")
     assert "fatal_error" not in reply
-    failure = [r for r in caplog.records if r.name == "bot.listeners.errors"]
+    failure = [r for r in caplog.records if r.name == "bot.listeners.commands"]
     assert failure
     assert "channel=C0DEAL" in failure[0].getMessage()
     assert "user=U0SELLER" in failure[0].getMessage()
