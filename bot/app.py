@@ -7,7 +7,6 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.background import BackgroundWork
 from bot.config import Config
 from bot.listeners import (
     actions,
@@ -23,15 +22,13 @@ from bot.listeners import (
 from bot.services import Services
 
 
-def build_app(
-    config: Config, services: Services, client: WebClient, background: BackgroundWork
-) -> App:
+def build_app(config: Config, services: Services, client: WebClient) -> App:
     """Create the Bolt app with every listener registered.
 
     `process_before_response=True` runs each listener before the HTTP response
     is sent. Bolt's default runner instead polls for `ack()` every 10 ms, which
     adds about 10 ms to every request. Slow work, such as a `/map` command
-    that calls the Web API, runs as a lazy listener on `background` after the
+    that calls the Web API, runs as a lazy listener on `services.background` after the
     answer is sent, so Slack's 3-second limit is never at risk.
     """
     app = App(
@@ -41,7 +38,7 @@ def build_app(
         token_verification_enabled=False,
         request_verification_enabled=not config.socket_mode,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=background,
+        listener_executor=services.background,
     )
     activity.register(app, services)
     commands.register(app, services)

@@ -52,9 +52,15 @@ def build_runtime(
     team_id = installed_team(client)
     sessions = make_session_factory(engine)
     live_plan = LivePlan(sessions, client, clock=clock)
-    services = Services(sessions=sessions, team_id=team_id, clock=clock, live_plan=live_plan)
     background = BackgroundWork()
-    app = build_app(config, services, client, background)
+    services = Services(
+        sessions=sessions,
+        team_id=team_id,
+        clock=clock,
+        live_plan=live_plan,
+        background=background,
+    )
+    app = build_app(config, services, client)
     return Runtime(
         config=config,
         engine=engine,

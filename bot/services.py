@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 if TYPE_CHECKING:
+    from bot.background import BackgroundWork
     from bot.live_plan import LivePlan
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     # Updates each room's live plan message; None where no Slack client is wired up.
     live_plan: LivePlan | None = None
+    # Runs work after Slack has its HTTP answer; None runs it in the request instead.
+    background: BackgroundWork | None = None
+
+    def later(self, work: Callable[[], object]) -> None:
+        """Run `work` on the background pool, or now when there is none."""
+        if self.background is None:
+            work()
+        else:
+            self.background.submit(work)
 
     def now(self) -> datetime:
         return self.clock()

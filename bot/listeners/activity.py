@@ -29,11 +29,11 @@ class RoomActivity:
         self.services = services
 
     def __call__(self, body: dict[str, Any], next_: Callable[[], BoltResponse]) -> BoltResponse:
-        # The listener runs first, so this adds nothing to the time before ack().
         response = next_()
         channel_id = self.channel_of(body)
         if channel_id is not None:
-            self.unblock(channel_id)
+            # After the listener and off the request thread, so Slack's answer never waits for it.
+            self.services.later(lambda: self.unblock(channel_id))
         return response
 
     def channel_of(self, body: dict[str, Any]) -> str | None:
