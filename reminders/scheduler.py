@@ -148,6 +148,11 @@ def start_worker(
 ) -> RunningWorker:
     """Start planning and delivering in background threads until `stop()` or exit."""
     chosen = intervals or Intervals()
+    executor_logger = logging.getLogger("apscheduler.executors.default")
+    if executor_logger.level == logging.NOTSET:
+        # APScheduler logs two INFO lines per job run, thousands a day at these
+        # intervals. Its warnings (missed runs) and errors still show.
+        executor_logger.setLevel(logging.WARNING)
     worker = ReminderWorker(sessions, client, clock)
     scheduler = build_scheduler(worker, chosen)
     scheduler.start()

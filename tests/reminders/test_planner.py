@@ -1,5 +1,7 @@
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from reminders.compose import NUDGE, SUMMARY
@@ -311,3 +313,33 @@ def test_summary_dst_spring_forward_once(sessions):
             sent_at.append(now)
     # 03:30 EDT is 07:30 UTC.
     assert sent_at == [datetime(2027, 3, 14, 7, 30, tzinfo=UTC)]
+
+
+def test_concurrent_planners_plan_once(sessions, database_backend):
+    if database_backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time; concurrent planners need PostgreSQL")
+    with sessions.begin() as session:
+        for number in range(40):
+            room = make_room(session, channel=f"C0ROOM{number:02d}")
+            add_task(session, room, "Share SOC 2 report", FRIDAY)
+            add_task(session, room, "Fill in questionnaire", MONDAY)
+    now = utc(FRIDAY, 9, 0)
+    start = threading.Barrier(2)
+    reports = []
+
+    def run() -> None:
+        planner = Planner(sessions, batch_size=3)
+        start.wait()
+        reports.append(planner.sweep(now))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(report.nudges for report in reports) == 80
+    assert len(nudge_log(sessions)) == 80
+    rows = outbox_rows(sessions, NUDGE)
+    assert len(rows) == 40
+    assert len({row.room_id for row in rows}) == 40
