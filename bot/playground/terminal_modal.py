@@ -182,6 +182,9 @@ class ModalForm:
         return ", ".join(self._value_text_one(field, str(item)) for item in values)
 
     def instructions(self) -> str:
+        if not self.fields and self.submit_label:
+            # A confirmation, such as Delete task: nothing to fill, but it can be submitted.
+            return f"Type submit ({self.submit_label}) or cancel ({self.close_label})."
         if not self.fields:
             return f"Type cancel to close it ({self.close_label})."
         submit = f"submit ({self.submit_label})" if self.submit_label else "submit"

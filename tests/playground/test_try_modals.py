@@ -1,4 +1,4 @@
-"""docs/try-modals.txt runs in `mapbot try` as written, and shows what it says it shows."""
+"""docs/try-modals.txt runs in `mapbot try` as written, with the output its comments describe."""
 
 from pathlib import Path
 
@@ -46,6 +46,7 @@ def test_every_step_works(transcript, failure):
         "Deleted task *#2 Fill in the security questionnaire*.",
         "Completed (set by hand)",
         "Deleted milestone *2. Security review* and its 1 task.",
+        "Type submit (Delete) or cancel (Cancel).",
     ],
 )
 def test_transcript_shows(transcript, expected):
