@@ -53,8 +53,8 @@ logger = logging.getLogger(__name__)
 
 # Rooms planned per transaction, so locks are short and memory stays flat.
 DEFAULT_BATCH_SIZE = 500
-# A room whose time zone no longer loads is looked at again after this long.
-BAD_ZONE_RETRY = timedelta(hours=1)
+# A room with invalid reminder settings is looked at again after this long.
+BAD_SETTINGS_RETRY = timedelta(hours=1)
 
 Enqueue = Callable[..., bool]
 
@@ -166,18 +166,18 @@ def _plan_nudges(
     report: SweepReport,
 ) -> None:
     planned = [days for room in rooms if (days := _room_days(room, now)) is not None]
-    wanted = [days for days in planned if days.wants_nudges]
+    nudging = [days for days in planned if days.wants_nudges]
     candidates: dict[int, list[CandidateTask]] = defaultdict(list)
     logged: set[tuple[int, str, date]] = set()
-    if wanted:
-        horizon = max(days.week.next_working(days.until) for days in wanted)
-        for task in open_tasks_due_by(session, [days.room.id for days in wanted], horizon):
+    if nudging:
+        horizon = max(days.week.next_working(days.until) for days in nudging)
+        for task in open_tasks_due_by(session, [days.room.id for days in nudging], horizon):
             candidates[task.room_id].append(task)
         task_ids = [task.id for tasks in candidates.values() for task in tasks]
-        logged = logged_nudges(session, task_ids, min(days.since for days in wanted))
+        logged = logged_nudges(session, task_ids, min(days.since for days in nudging))
 
     records: list[NudgeRecord] = []
-    for days in wanted:
+    for days in nudging:
         records.extend(
             _enqueue_nudges(session, days, candidates[days.room.id], logged, now, enqueue, report)
         )
@@ -188,25 +188,33 @@ def _plan_nudges(
 
 
 def _room_days(room: DealRoom, now: datetime) -> _RoomDays | None:
-    """Work out which local days to plan for the room, or skip a room with an unknown zone."""
+    """Work out which local days to plan for the room, or skip a room with invalid settings.
+
+    Settings are checked when they are written, so an invalid one was edited in
+    the database or names a zone that tzdata no longer has. Such a room is
+    looked at again after BAD_SETTINGS_RETRY rather than at every sweep.
+    """
     try:
         zone = ZoneInfo(room.timezone)
+        week = WorkWeek(room.workday_mask)
+        schedule = OverdueSchedule(parse_steps(room.overdue_steps))
     except (ZoneInfoNotFoundError, ValueError):
-        logger.error(
-            "Skipped reminders of a room with an unknown time zone (room=%d zone=%r)",
+        logger.exception(
+            "Skipped the nudges of a room with invalid settings (room=%d zone=%r workdays=%d "
+            "steps=%r)",
             room.id,
             room.timezone,
+            room.workday_mask,
+            room.overdue_steps,
         )
-        room.next_nudge_at = now + BAD_ZONE_RETRY
+        room.next_nudge_at = now + BAD_SETTINGS_RETRY
         return None
-    week = WorkWeek(room.workday_mask)
     until = latest_working_day_started(now, week, room.reminder_time, zone)
     previous = room.nudges_planned_through
     if previous is None:
         # Never planned: start with the first reminder time after the room was created.
         previous = latest_working_day_started(room.created_at, week, room.reminder_time, zone)
     since = week.next_working(previous)
-    schedule = OverdueSchedule(parse_steps(room.overdue_steps))
     return _RoomDays(room=room, week=week, schedule=schedule, since=since, until=until)
 
 
@@ -290,7 +298,14 @@ def _advance_nudge_schedule(days: _RoomDays, now: datetime) -> None:
     room.next_nudge_at = next_nudge_instant(room, through)
     if room.next_summary_at is None and room.summary_weekday is not None:
         # A new room's first summary is scheduled when it is first planned.
-        room.next_summary_at = next_summary_at(room, now)
+        try:
+            room.next_summary_at = next_summary_at(room, now)
+        except ValueError:
+            logger.exception(
+                "Failed to schedule the summary of a room (room=%d weekday=%r)",
+                room.id,
+                room.summary_weekday,
+            )
 
 
 def _plan_summaries(
@@ -305,13 +320,15 @@ def _plan_summaries(
         scheduled = room.next_summary_at
         try:
             zone = ZoneInfo(room.timezone)
+            following = next_summary_at(room, now)
         except (ZoneInfoNotFoundError, ValueError):
-            logger.error(
-                "Skipped the summary of a room with an unknown time zone (room=%d zone=%r)",
+            logger.exception(
+                "Skipped the summary of a room with invalid settings (room=%d zone=%r weekday=%r)",
                 room.id,
                 room.timezone,
+                room.summary_weekday,
             )
-            room.next_summary_at = now + BAD_ZONE_RETRY
+            room.next_summary_at = now + BAD_SETTINGS_RETRY
             continue
         if scheduled is not None and room.summary_weekday is not None and room.id in with_tasks:
             local_day = scheduled.astimezone(zone).date()
@@ -331,4 +348,4 @@ def _plan_summaries(
                 report.messages.append(
                     PlannedMessage(key, room.id, room.channel_id, SUMMARY, payload)
                 )
-        room.next_summary_at = next_summary_at(room, now)
+        room.next_summary_at = following

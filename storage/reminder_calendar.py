@@ -133,6 +133,8 @@ def next_weekly_instant(after: datetime, weekday: int, wall_time: time, zone: Zo
     repeats on the day clocks go back nor goes missing on the day they go
     forward.
     """
+    if not 0 <= weekday < DAYS_PER_WEEK:
+        raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), got {weekday}")
     start = after.astimezone(zone).date()
     for offset in range(2 * DAYS_PER_WEEK + 1):
         day = start + timedelta(days=offset)

@@ -39,6 +39,13 @@ def room_with_task(sessions, zone: str, due: date, **task) -> tuple[int, int]:
         return room.id, created.id
 
 
+def room_with_task_in(sessions, channel: str, due: date) -> tuple[int, int]:
+    with sessions.begin() as session:
+        room = make_room(session, channel=channel)
+        created = add_task(session, room, "Share SOC 2 report", due)
+        return room.id, created.id
+
+
 def nudges_now(sessions) -> list[tuple[int, str]]:
     return [item for row in outbox_rows(sessions, NUDGE) for item in planned_items(row)]
 
@@ -240,13 +247,31 @@ def test_dedupe_key_blocks_double_planning(sessions):
     assert len(outbox_rows(sessions)) == 1
 
 
-def test_unknown_zone_skips_room(sessions):
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("timezone", "Mars/Olympus_Mons"), ("overdue_steps", "3,1"), ("workday_mask", 0)],
+)
+def test_invalid_settings_skip_room(sessions, column, value):
+    # Settings are validated when written, so only a database edit gets here.
     room_id, _ = room_with_task(sessions, "UTC", FRIDAY)
+    other_id, _ = room_with_task_in(sessions, "C0OTHER", FRIDAY)
     with sessions.begin() as session:
-        session.get(DealRoom, room_id).timezone = "Mars/Olympus_Mons"
+        setattr(session.get(DealRoom, room_id), column, value)
     report = Planner(sessions).sweep(utc(FRIDAY, 9, 0))
-    assert report.nudges == 0
+    assert report.nudges == 1
+    assert {row.room_id for row in outbox_rows(sessions)} == {other_id}
     assert room_state(sessions, room_id)["next_nudge_at"] == utc(FRIDAY, 10, 0)
+
+
+def test_invalid_summary_day_skips_summary(sessions):
+    room_id, _ = room_with_task(sessions, "UTC", date(2027, 1, 10))
+    with sessions.begin() as session:
+        room = session.get(DealRoom, room_id)
+        room.summary_weekday = 9
+        room.next_summary_at = CREATED
+    report = Planner(sessions).sweep(utc(FRIDAY, 9, 0))
+    assert report.summaries == 0
+    assert room_state(sessions, room_id)["next_summary_at"] == utc(FRIDAY, 10, 0)
 
 
 def test_summary_planned_once_when_due(sessions):

@@ -116,3 +116,8 @@ def test_latest_working_day_started_west_and_east():
         latest_working_day_started(datetime(2026, 12, 7, 0, 0, tzinfo=UTC), week, nine, TOKYO)
         == MONDAY
     )
+
+
+def test_weekly_instant_rejects_bad_weekday():
+    with pytest.raises(ValueError):
+        next_weekly_instant(datetime(2026, 12, 7, tzinfo=UTC), 7, time(9, 0), NEW_YORK)
