@@ -62,6 +62,9 @@ def _configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Alembic lists every plugin it loads at INFO; the migrations it runs stay visible.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _run(args: argparse.Namespace) -> int:
