@@ -229,6 +229,9 @@ def _enqueue_nudges(
 ) -> list[NudgeRecord]:
     """Enqueue a message per destination for the room's new nudges and return their log rows."""
     room = days.room
+    blocked: set[str] = set()
+    if room.nudge_delivery is NudgeDelivery.DM and tasks:
+        blocked = set(outbox.blocked_destinations(session, room.id))
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for task in tasks:
         dates = TaskDates(due=task.due_date, snoozed_until=task.snoozed_until)
@@ -243,7 +246,7 @@ def _enqueue_nudges(
             "day": nudge.day.isoformat(),
             "due_date": task.due_date.isoformat(),
         }
-        groups[_destination(room, task)].append(item)
+        groups[_destination(room, task, blocked)].append(item)
 
     records: list[NudgeRecord] = []
     for destination, items in groups.items():
@@ -276,10 +279,17 @@ def _enqueue_nudges(
     return records
 
 
-def _destination(room: DealRoom, task: CandidateTask) -> str:
-    """Pick the owner's direct messages if the room is set to them and the owner is in Slack."""
-    if room.nudge_delivery is NudgeDelivery.DM and task.owner_user_id:
-        return task.owner_user_id
+def _destination(room: DealRoom, task: CandidateTask, blocked: set[str]) -> str:
+    """Pick the owner's direct messages if the room is set to them and the owner is in Slack.
+
+    An owner whose direct messages delivery has blocked, for example a Slack
+    Connect guest the app cannot message, is nudged in the channel instead.
+    NOTE: once the block is lifted (the room is used again), the next nudge
+    tries the direct message again and is lost if Slack still rejects it.
+    """
+    owner = task.owner_user_id
+    if room.nudge_delivery is NudgeDelivery.DM and owner and owner not in blocked:
+        return owner
     return room.channel_id
 
 

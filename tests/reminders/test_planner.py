@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from reminders.compose import NUDGE, SUMMARY
 from reminders.planner import Planner, plan_due
-from storage import plans, reminder_settings
+from storage import outbox, plans, reminder_settings
 from storage.models import DealRoom, NudgeDelivery, Status, Task
 from tests.reminders.planning_support import (
     BUYER,
@@ -164,6 +164,25 @@ def test_direct_messages_group_per_owner(sessions):
     assert by_destination[BUYER] == [(buyer_task, "due")]
     # A buyer contact who is not in Slack cannot get a DM, so the channel gets theirs.
     assert by_destination["C0DEAL"] == [(contact_task, "due")]
+
+
+def test_blocked_direct_messages_fall_back_to_channel(sessions):
+    with sessions.begin() as session:
+        room = make_room(session)
+        reminder_settings.set_nudge_delivery(
+            session, room, NudgeDelivery.DM, actor=SELLER, now=CREATED
+        )
+        seller_task = add_task(session, room, "Seller task", FRIDAY).id
+        buyer_task = add_task(session, room, "Buyer task", FRIDAY, owner=BUYER).id
+        outbox.block_destination(
+            session, room_id=room.id, destination=BUYER, reason="cannot_dm", now=CREATED
+        )
+    sweep(sessions, utc(FRIDAY, 9, 0))
+    by_destination = {row.destination: planned_items(row) for row in outbox_rows(sessions)}
+    assert by_destination == {
+        SELLER: [(seller_task, "due")],
+        "C0DEAL": [(buyer_task, "due")],
+    }
 
 
 def test_completed_and_undated_tasks_not_planned(sessions):
