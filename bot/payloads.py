@@ -70,17 +70,17 @@ class ActionRequest:
 
 def log_ids(body: dict[str, Any]) -> dict[str, str]:
     """Pick the ids worth logging from any payload, and nothing else."""
+    team = body.get("team") or {}
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
     user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    kind = body.get("type") or ("command" if "command" in body else None)
     return {
-        "team": str((body.get("team") or {}).get("id") or body.get("team_id") or "-"),
+        "team": str(team.get("id") or body.get("team_id") or "-"),
         "channel": str(
-            (body.get("channel") or {}).get("id")
-            or (body.get("container") or {}).get("channel_id")
-            or body.get("channel_id")
-            or "-"
+            channel.get("id") or container.get("channel_id") or body.get("channel_id") or "-"
         ),
-        "user": str(
-            (user or {}).get("id") if isinstance(user, dict) else body.get("user_id") or "-"
-        ),
-        "type": str(body.get("type") or ("command" if "command" in body else "-")),
+        "user": str(user_id or "-"),
+        "type": str(kind or "-"),
     }

@@ -33,7 +33,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     if not _is_memory_database(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL keeps the database consistent after a crash and
-        # skips an fsync per commit; a power loss can drop the last commits.
+        # skips an fsync per commit, but a power loss can drop the last commits.
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
