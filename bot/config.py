@@ -92,6 +92,6 @@ def _api_url(value: str | None) -> str | None:
 def _port(value: str | None) -> int:
     if value is None:
         return DEFAULT_PORT
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not value.isdecimal() or not 1 <= int(value) <= 65535:
         raise ConfigError(f"PORT `{value}` is not a port number: use a number from 1 to 65535.")
     return int(value)

@@ -286,7 +286,7 @@ def _month_day_date(match: re.Match[str], original: str, today: date) -> date:
 
 def _date_after(amount_text: str, unit: str, original: str, today: date) -> date:
     amount = _NUMBER_WORDS.get(amount_text)
-    if amount is None and amount_text.isdigit():
+    if amount is None and amount_text.isdecimal():
         amount = int(amount_text)
     if amount is None:
         raise InvalidInputError(

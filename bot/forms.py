@@ -155,7 +155,7 @@ class TaskForm:
         side = submission.option(ids.FIELD_SIDE)
         return cls(
             title=submission.text(ids.FIELD_TITLE),
-            milestone_id=int(milestone) if milestone and milestone.isdigit() else None,
+            milestone_id=int(milestone) if milestone and milestone.isdecimal() else None,
             owner_user_id=submission.user(ids.FIELD_OWNER),
             owner_name=submission.text(ids.FIELD_OWNER_NAME),
             side=Side(side) if side in (Side.BUYER.value, Side.SELLER.value) else None,
@@ -178,7 +178,7 @@ class MilestoneForm:
         position = None
         if position_text is not None:
             cleaned = position_text.strip()
-            if cleaned.lstrip("-").isdigit():
+            if cleaned.lstrip("-").isdecimal():
                 position = int(cleaned)
             else:
                 errors[ids.FIELD_POSITION] = (

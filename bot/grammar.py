@@ -177,7 +177,7 @@ HELP_TEXT = "\n".join(
 _TOKEN_RE = re.compile(r"<[^<>\s][^<>]*>|\S+")
 _MENTION_RE = re.compile(r"<@(?P<escaped>[UW][A-Z0-9]+)(?:\|[^<>]*)?>|@(?P<raw>[UW][A-Z0-9]+)")
 _CONTROL_RE = re.compile(r"<(?P<target>[^<>|]*)(?:\|(?P<label>[^<>]*))?>")
-_TASK_NUMBER_RE = re.compile(r"#?(?P<digits>[0-9]+)")
+_TASK_NUMBER_RE = re.compile(r"#?(?P<digits>[0-9]{1,10})")
 _OPENING_QUOTES = '"“'
 _CLOSING_QUOTES = '"”'
 

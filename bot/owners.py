@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from storage.errors import InvalidInputError
 from storage.models import Side
 
-NAME_INSTEAD = "or type `owner <name>` for a buyer contact who is not in Slack"
+NAME_INSTEAD = "or type `owner &lt;name&gt;` for a buyer contact who is not in Slack"
 
 
 def check_slack_owner(client: WebClient, user_id: str, room_team_id: str) -> Side:

@@ -188,7 +188,7 @@ def parse_steps(text: str) -> tuple[int, ...]:
         )
     steps = []
     for piece in pieces:
-        if not piece.isdigit() or not 1 <= int(piece) <= MAX_STEP:
+        if not piece.isdecimal() or not 1 <= int(piece) <= MAX_STEP:
             raise InvalidInputError(
                 f"{code_span(piece)} is not a number of working days from 1 to {MAX_STEP}. "
                 f"Example: {example}."

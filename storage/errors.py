@@ -5,6 +5,15 @@ error), so every message names the bad value and says what to type instead.
 """
 
 
+def escape(text: str) -> str:
+    """Escape the three characters Slack mrkdwn treats as control characters.
+
+    People's text (deal names, titles) goes through this before it is put in
+    a message, so that `<!channel>` or `<https://...>` in it stays plain text.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class UserError(Exception):
     """A request that cannot be carried out, with a message for the person."""
 

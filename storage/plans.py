@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.errors import ConflictError, NotFoundError
+from storage.errors import ConflictError, NotFoundError, escape
 from storage.models import Activity, DealRoom, Milestone, Side, Status, Task
 from storage.rules import clean_title, derived_milestone_status
 from storage.views import MilestoneView, PlanView, RoomView, TaskView
 
-NOT_A_ROOM = "This channel is not a deal room yet. Start one with `/map init <deal name>`."
+NOT_A_ROOM = (
+    "This channel is not a deal room yet. Start one with `/map init &lt;deal name&gt;`, "
+    "for example `/map init Acme renewal`."
+)
 TASK_GONE = "That task is no longer in this plan. Type `/map status` to see the current plan."
 
 
@@ -45,7 +49,7 @@ def create_room(
     existing = find_room(session, team_id, channel_id)
     if existing is not None:
         raise ConflictError(
-            f"This channel is already the deal room for *{existing.deal_name}*. "
+            f"This channel is already the deal room for *{escape(existing.deal_name)}*. "
             "Type `/map status` to see its plan."
         )
     room = DealRoom(
@@ -186,9 +190,9 @@ def resolve_milestone(session: Session, room: DealRoom, reference: str) -> Miles
     )
     wanted = " ".join(reference.split())
     number = wanted.removeprefix("#")
-    if number.isdigit() and 1 <= int(number) <= len(milestones):
+    if number.isdecimal() and 1 <= int(number) <= len(milestones):
         return milestones[int(number) - 1]
-    if wanted.isdigit() and 1 <= int(wanted) <= len(milestones):
+    if wanted.isdecimal() and 1 <= int(wanted) <= len(milestones):
         return milestones[int(wanted) - 1]
     for milestone in milestones:
         if milestone.title.casefold() == wanted.casefold():
@@ -202,12 +206,12 @@ def resolve_milestone(session: Session, room: DealRoom, reference: str) -> Miles
 def _unknown_milestone_message(wanted: str, milestones: list[Milestone]) -> str:
     if not milestones:
         return (
-            f"There is no milestone `{wanted}`: this plan has no milestones yet. "
+            f"There is no milestone `{escape(wanted)}`: this plan has no milestones yet. "
             "Add one with `/map add milestone Security review`."
         )
-    names = ", ".join(f"{index}. {m.title}" for index, m in enumerate(milestones, start=1))
+    names = ", ".join(f"{index}. {escape(m.title)}" for index, m in enumerate(milestones, start=1))
     return (
-        f"There is no milestone `{wanted}` in this plan. "
+        f"There is no milestone `{escape(wanted)}` in this plan. "
         f"Use a milestone's number or title: {names}."
     )
 
@@ -238,8 +242,7 @@ def add_task(
     title = clean_title(new.title, "task title")
     owner_name = clean_title(new.owner_name, "owner name") if new.owner_name is not None else None
 
-    number = room.next_task_number
-    room.next_task_number = number + 1
+    number = _take_task_number(session, room)
     room.updated_at = now
     task = Task(
         room_id=room.id,
@@ -266,6 +269,25 @@ def add_task(
     }
     _record(session, room, actor, now, "task.added", task=task, after=after)
     return task
+
+
+def _take_task_number(session: Session, room: DealRoom) -> int:
+    """Reserve the room's next task number with one atomic UPDATE ... RETURNING.
+
+    Two people adding tasks at once each get their own number: PostgreSQL
+    makes the second UPDATE wait for the first, and SQLite lets one writer in
+    at a time (the loser's "database is locked" is retried by the caller).
+    """
+    statement = (
+        update(DealRoom)
+        .where(DealRoom.id == room.id)
+        .values(next_task_number=DealRoom.next_task_number + 1)
+        .returning(DealRoom.next_task_number)
+        .execution_options(synchronize_session=False)
+    )
+    following = session.execute(statement).scalar_one()
+    set_committed_value(room, "next_task_number", following)
+    return int(following) - 1
 
 
 @dataclass(frozen=True)

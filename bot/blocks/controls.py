@@ -62,7 +62,7 @@ def overflow_value(verb: str, database_id: int) -> str:
 def read_overflow_value(value: str) -> tuple[str, int] | None:
     """Split an overflow option value into its verb and id, or return None if it is malformed."""
     verb, _, raw_id = value.partition(":")
-    if not verb or not raw_id.isdigit():
+    if not verb or not raw_id.isdecimal():
         return None
     return verb, int(raw_id)
 

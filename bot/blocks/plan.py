@@ -214,7 +214,8 @@ def _window(milestones: tuple[MilestoneView, ...], center: int) -> tuple[Milesto
 
 
 def _message(plan: PlanView, blocks: list[Block]) -> Message:
-    text = f"Mutual Action Plan for {plan.room.deal_name}: {_progress_summary(plan)}"
+    # Slack reads the fallback text as mrkdwn too, so the deal name is escaped here as well.
+    text = f"Mutual Action Plan for {escape(plan.room.deal_name)}: {_progress_summary(plan)}"
     return Message(text=shorten(text, 3000), blocks=[block.to_dict() for block in blocks])
 
 

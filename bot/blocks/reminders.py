@@ -173,9 +173,12 @@ def _nudge_fallback(deal_name: str, entries: Sequence[NudgeEntry]) -> str:
     parts = []
     for entry in entries:
         task = entry.task
-        owner = f"<@{task.owner_user_id}>" if task.owner_user_id else task.owner_name or "no owner"
-        parts.append(f"#{task.number} {task.title} ({entry.due_phrase}, {owner})")
-    return shorten(f"Task reminders for {deal_name}: " + "; ".join(parts), FALLBACK_LIMIT)
+        name = escape(task.owner_name or "no owner")
+        owner = f"<@{task.owner_user_id}>" if task.owner_user_id else name
+        parts.append(f"#{task.number} {escape(task.title)} ({entry.due_phrase}, {owner})")
+    # The fallback is mrkdwn too, so people's text is escaped as in the blocks.
+    text = f"Task reminders for {escape(deal_name)}: " + "; ".join(parts)
+    return shorten(text, FALLBACK_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,8 @@ def _summary_fallback(content: SummaryContent) -> str:
     plan = content.plan
     overdue = len(content.overdue_buyer) + len(content.overdue_seller)
     return shorten(
-        f"Weekly summary for {plan.room.deal_name}: {plan.done_count}/{plan.task_count} tasks "
+        f"Weekly summary for {escape(plan.room.deal_name)}: "
+        f"{plan.done_count}/{plan.task_count} tasks "
         f"done ({plan.percent_done}%), {len(content.completed)} completed in the last 7 days, "
         f"{len(content.due_soon)} due in the next 7 days, {overdue} overdue.",
         FALLBACK_LIMIT,

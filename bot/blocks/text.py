@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from storage.errors import escape
 from storage.models import Side, Status
 from storage.views import TaskView
+
+__all__ = [
+    "STATUS_EMOJI",
+    "escape",
+    "format_date",
+    "owner_text",
+    "shorten",
+    "side_label",
+    "slack_time",
+]
 
 ELLIPSIS = "…"
 
@@ -14,11 +25,6 @@ STATUS_EMOJI = {
     Status.IN_PROGRESS: ":large_blue_circle:",
     Status.COMPLETED: ":white_check_mark:",
 }
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def shorten(text: str, limit: int) -> str:

@@ -73,7 +73,7 @@ def parse_status_value(click: ActionRequest) -> tuple[int, Status]:
     else:
         verb, _, raw_id = click.value.partition(":")
     status = MENU_STATUSES.get(verb) if verb != ids.MENU_COMPLETE else Status.COMPLETED
-    if status is None or not raw_id.isdigit():
+    if status is None or not raw_id.isdecimal():
         logger.warning("Rejected an action with an unknown value (action=%s)", click.action_id)
         raise NotFoundError(plans.TASK_GONE)
     return int(raw_id), status

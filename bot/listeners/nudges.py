@@ -149,9 +149,9 @@ def parse_nudge_click(click: ActionRequest) -> NudgeClick:
     parts = click.value.split(":")
     if click.action_id == ids.NUDGE_SNOOZE and len(parts) == 3:
         channel_id, raw_id, raw_days = parts
-        if raw_id.isdigit() and raw_days.isdigit() and int(raw_days) in SNOOZE_DAYS:
+        if raw_id.isdecimal() and raw_days.isdecimal() and int(raw_days) in SNOOZE_DAYS:
             return NudgeClick(channel_id, int(raw_id), click.action_id, int(raw_days))
-    elif click.action_id != ids.NUDGE_SNOOZE and len(parts) == 2 and parts[1].isdigit():
+    elif click.action_id != ids.NUDGE_SNOOZE and len(parts) == 2 and parts[1].isdecimal():
         return NudgeClick(parts[0], int(parts[1]), click.action_id)
     logger.warning("Rejected a nudge action with an unknown value (action=%s)", click.action_id)
     raise NotFoundError(plans.TASK_GONE)
@@ -165,7 +165,7 @@ def message_task_ids(body: dict[str, Any]) -> list[int]:
     for block in blocks:
         block_id = str(block.get("block_id", "")) if isinstance(block, dict) else ""
         suffix = block_id.removeprefix(prefix)
-        if block_id.startswith(prefix) and suffix.isdigit():
+        if block_id.startswith(prefix) and suffix.isdecimal():
             found.append(int(suffix))
     return found
 

@@ -53,7 +53,7 @@ class PageNavigation:
                 click.user_id,
             )
             raise NotFoundError(OUTDATED_BUTTON)
-        if not click.value.isdigit():
+        if not click.value.isdecimal():
             logger.warning(
                 "Rejected a page click with a malformed value (action=%s)", click.action_id
             )

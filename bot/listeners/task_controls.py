@@ -110,7 +110,7 @@ class TaskMenu:
             room, task = self._find_task(session, submission)
             if room is None or task is None:
                 return support.Outcome(notice=plans.TASK_GONE)
-            if picked is None or not picked.isdigit():
+            if picked is None or not picked.isdecimal():
                 return support.Outcome(
                     errors=FieldErrors({ids.FIELD_MILESTONE: "Pick a milestone."})
                 )

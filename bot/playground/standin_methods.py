@@ -330,7 +330,7 @@ def ts_param(params: Params, name: str, default: float) -> float:
 
 def cursor_param(params: Params) -> int:
     raw = str_param(params, "cursor") or "0"
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ApiError("invalid_cursor")
     return int(raw)
 

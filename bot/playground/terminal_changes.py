@@ -80,7 +80,7 @@ def top_modal(modals: dict[str, dict[str, Any]], user_id: str) -> dict[str, Any]
 def ts_order(ts: str) -> tuple[int, int]:
     """Sort key for a Slack message timestamp such as `1796419439.000500`."""
     seconds, _, micros = ts.partition(".")
-    return (int(seconds or 0), int(micros or 0)) if (seconds + micros).isdigit() else (0, 0)
+    return (int(seconds or 0), int(micros or 0)) if (seconds + micros).isdecimal() else (0, 0)
 
 
 def _changes(

@@ -76,7 +76,7 @@ class ModalCommands:
             self.session.say("No modal is open. set fills a field of an open modal.")
             return
         number_text, _, typed = text.partition(" ")
-        if not number_text.isdigit():
+        if not number_text.isdecimal():
             self.session.say("Type set N VALUE, for example set 1 Share SOC 2 report.")
             return
         self.session.say(form.set(int(number_text), typed))

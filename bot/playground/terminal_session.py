@@ -129,7 +129,7 @@ class PlaygroundSession:
         handler = handlers.get(command)
         if handler is not None:
             handler(rest)
-        elif command.isdigit():
+        elif command.isdecimal():
             self.click(text)
         elif command == SLASH_COMMAND:
             self.slash_command(rest)
@@ -198,7 +198,7 @@ class PlaygroundSession:
         if self.blocked_by_modal():
             return
         number_text, _, typed = text.strip().partition(" ")
-        if number_text.isdigit():
+        if number_text.isdecimal():
             target = self.targets.get(int(number_text))
             if target is None:
                 self.say(self.no_target_message(number_text))

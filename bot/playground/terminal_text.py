@@ -143,7 +143,7 @@ def _special_text(target: str, label: str) -> str:
 def _date_without_fallback(rest: str) -> str:
     """Show a date token that lacks its fallback as UTC; Slack requires the fallback."""
     seconds = rest.split("^", 1)[0]
-    if not seconds.isdigit():
+    if not seconds.isdecimal():
         return "(date)"
     return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%d %H:%M UTC")
 

@@ -68,7 +68,7 @@ def option_value(element: dict[str, Any], typed: str, directory: Directory) -> s
     option's value is "2".
     """
     options = option_list(element)
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
+    if typed.isdecimal() and 1 <= int(typed) <= len(options):
         return str(options[int(typed) - 1].get("value"))
     query = typed.casefold()
     for option in options:

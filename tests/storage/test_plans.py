@@ -214,3 +214,46 @@ def test_load_plan_keeps_due_dates(sessions):
     assert plan.milestones[0].due_date == date(2027, 3, 9)
     assert plan.milestones[0].tasks[0].due_date == date(2027, 3, 9)
     assert plan.milestones[0].tasks[0].owner_name == "Dana"
+
+
+def test_concurrent_adds_get_distinct_numbers(sessions):
+    import threading
+
+    from bot.services import Services
+
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room)
+    services = Services(sessions=sessions, team_id=TEAM)
+    workers = 6
+    barrier = threading.Barrier(workers)
+    failures: list[BaseException] = []
+
+    def add(index: int) -> None:
+        attempts = []
+
+        def work(session):
+            room = plans.require_room(session, TEAM, CHANNEL)
+            milestone = plans.resolve_milestone(session, room, "1")
+            # All threads read the room before any of them writes; retries go straight on.
+            attempts.append(1)
+            if len(attempts) == 1:
+                barrier.wait(timeout=10)
+            return add_task(session, room, milestone, f"Task {index}").number
+
+        try:
+            services.write(work)
+        except Exception as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=add, args=(index,)) for index in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    with sessions.begin() as session:
+        numbers = sorted(session.scalars(select(Task.number)))
+        assert numbers == list(range(1, workers + 1))
+        assert plans.require_room(session, TEAM, CHANNEL).next_task_number == workers + 1
