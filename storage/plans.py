@@ -324,12 +324,29 @@ def find_task(
 
 
 def set_task_status(
-    session: Session, room: DealRoom, task: Task, status: Status, *, actor: str, now: datetime
+    session: Session,
+    room: DealRoom,
+    task: Task,
+    status: Status,
+    *,
+    actor: str,
+    now: datetime,
+    expected: Status | None = None,
 ) -> StatusChange:
-    """Move a task to `status`; a task already there is left alone and logs nothing."""
+    """Move a task to `status`; a task already there is left alone and logs nothing.
+
+    With `expected`, the status the person saw, a task that has meanwhile
+    moved to a third status is left alone too, and ConflictError says so.
+    This keeps a click on an older message from reopening a completed task.
+    """
     before = task.status
     if before is status:
         return StatusChange(task=task, before=before, changed=False)
+    if expected is not None and before is not expected:
+        raise ConflictError(
+            f"*#{task.number} {escape(task.title)}* is {before.label} now, so nothing was "
+            "changed. Type `/map status` to see the current plan."
+        )
 
     task.status = status
     if status is Status.COMPLETED:

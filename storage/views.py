@@ -12,6 +12,17 @@ from datetime import date, datetime
 from storage.models import Side, Status
 
 
+def percent_of(done: int, total: int) -> int:
+    """Return `done` of `total` in whole percent, rounded down; 0 when total is 0.
+
+    Rounding down keeps 100% for when every task is done, and any task done
+    shows at least 1%, so 199 of 200 reads 99% and 1 of 200 reads 1%.
+    """
+    if total == 0 or done == 0:
+        return 0
+    return max(100 * done // total, 1)
+
+
 @dataclass(frozen=True)
 class TaskView:
     id: int
@@ -80,10 +91,7 @@ class PlanView:
 
     @property
     def percent_done(self) -> int:
-        """Share of completed tasks, rounded to a whole percent (0 for an empty plan)."""
-        if self.task_count == 0:
-            return 0
-        return round(100 * self.done_count / self.task_count)
+        return percent_of(self.done_count, self.task_count)
 
     def find_task(self, task_id: int) -> TaskView | None:
         for milestone in self.milestones:

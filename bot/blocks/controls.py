@@ -14,10 +14,13 @@ def task_overflow(task: TaskView) -> OverflowMenuElement:
 
     It always has 4 options, inside the 2 to 5 that Slack allows in an overflow menu.
     """
+    # The status the option was drawn for rides along, so a pick on an older copy
+    # of the plan cannot reopen a task that was completed meanwhile.
     if task.status is Status.NOT_STARTED:
-        status = _option("Start", ids.MENU_IN_PROGRESS, task.id)
+        verb, label = ids.MENU_IN_PROGRESS, "Start"
     else:
-        status = _option("Mark not started", ids.MENU_NOT_STARTED, task.id)
+        verb, label = ids.MENU_NOT_STARTED, "Mark not started"
+    status = Option(text=label, value=f"{overflow_value(verb, task.id)}:{task.status.value}")
     return OverflowMenuElement(
         action_id=ids.TASK_OVERFLOW,
         options=[
@@ -60,8 +63,13 @@ def overflow_value(verb: str, database_id: int) -> str:
 
 
 def read_overflow_value(value: str) -> tuple[str, int] | None:
-    """Split an overflow option value into its verb and id, or return None if it is malformed."""
-    verb, _, raw_id = value.partition(":")
+    """Split an overflow option value into its verb and id, or return None if it is malformed.
+
+    Status options carry a third part, the status they were drawn for, which
+    `bot.listeners.actions.parse_status_value` reads.
+    """
+    verb, _, rest = value.partition(":")
+    raw_id = rest.split(":", 1)[0]
     if not verb or not raw_id.isdecimal():
         return None
     return verb, int(raw_id)

@@ -32,7 +32,7 @@ from bot.blocks.text import STATUS_EMOJI, escape, format_date, owner_text, short
 from storage.models import Status, Task
 from storage.plan_edits import task_view
 from storage.reminder_calendar import WorkWeek
-from storage.views import MilestoneView, PlanView, TaskView
+from storage.views import MilestoneView, PlanView, TaskView, percent_of
 
 MAX_BLOCKS = 50
 # Slack rejects more than about 13,000 characters of block text
@@ -284,7 +284,7 @@ def _join_in_chunks(lines: Sequence[str], limit: int) -> list[str]:
 
 def _milestone_line(milestone: MilestoneView, today: date) -> str:
     total = len(milestone.tasks)
-    percent = round(100 * milestone.done_count / total) if total else 0
+    percent = percent_of(milestone.done_count, total)
     title = escape(shorten(milestone.title, TITLE_IN_SUMMARY))
     parts = [
         f"{STATUS_EMOJI[milestone.status]} *{milestone.position}. {title}*",

@@ -33,8 +33,8 @@ class TaskStatusAction:
         ack()
         click = ActionRequest.from_body(body)
         try:
-            task_id, status = parse_status_value(click)
-            changed = self.change(click, task_id, status)
+            task_id, status, drawn_for = parse_status_value(click)
+            changed = self.change(click, task_id, status, drawn_for)
         except UserError as error:
             respond(text=error.message, response_type="ephemeral", replace_original=False)
             return
@@ -42,8 +42,15 @@ class TaskStatusAction:
             # The live message is redrawn; so is the clicked one if it is an older copy.
             self.services.plan_changed(click.channel_id, source_ts=click.message_ts or None)
 
-    def change(self, click: ActionRequest, task_id: int, status: Status) -> bool:
-        """Apply the change; return False when the task already had that status."""
+    def change(
+        self, click: ActionRequest, task_id: int, status: Status, drawn_for: Status | None = None
+    ) -> bool:
+        """Apply the change; return False when the task already had that status.
+
+        `drawn_for` is the status the clicked control was drawn for. When the
+        task has moved on to a third status since, nothing changes and the
+        person is told why.
+        """
         if click.team_id != self.services.team_id:
             logger.warning(
                 "Rejected a click from another workspace (team=%s channel=%s user=%s)",
@@ -59,24 +66,39 @@ class TaskStatusAction:
                 raise NotFoundError(plans.TASK_GONE)
             task = plans.find_task(session, room, task_id=task_id)
             result = plans.set_task_status(
-                session, room, task, status, actor=click.user_id, now=self.services.now()
+                session,
+                room,
+                task,
+                status,
+                actor=click.user_id,
+                now=self.services.now(),
+                expected=drawn_for,
             )
             return result.changed
 
         return self.services.write(apply)
 
 
-def parse_status_value(click: ActionRequest) -> tuple[int, Status]:
-    """Read the task id and the target status from a button value or menu option."""
+def parse_status_value(click: ActionRequest) -> tuple[int, Status, Status | None]:
+    """Read the task id, the target status and the status the control was drawn for."""
     if click.action_id == ids.TASK_COMPLETE:
-        verb, raw_id = ids.MENU_COMPLETE, click.value
+        verb, raw_id, raw_drawn_for = ids.MENU_COMPLETE, click.value, ""
     else:
-        verb, _, raw_id = click.value.partition(":")
+        verb, _, rest = click.value.partition(":")
+        raw_id, _, raw_drawn_for = rest.partition(":")
     status = MENU_STATUSES.get(verb) if verb != ids.MENU_COMPLETE else Status.COMPLETED
-    if status is None or not raw_id.isdecimal():
+    drawn_for = _status_or_none(raw_drawn_for)
+    if status is None or not raw_id.isdecimal() or (raw_drawn_for and drawn_for is None):
         logger.warning("Rejected an action with an unknown value (action=%s)", click.action_id)
         raise NotFoundError(plans.TASK_GONE)
-    return int(raw_id), status
+    return int(raw_id), status, drawn_for
+
+
+def _status_or_none(value: str) -> Status | None:
+    try:
+        return Status(value)
+    except ValueError:
+        return None
 
 
 def register(app: App, services: Services) -> None:

@@ -29,8 +29,12 @@ logger = logging.getLogger(__name__)
 
 INVITE_HINT = (
     "I am not a member of this channel, so I can't post the plan here. "
-    "Add me with `/invite @mapbot` and try again."
+    "Add me with `/invite @mapbot` and try again. "
+    "Deal rooms work in public and private channels, not in direct messages."
 )
+# Slack answers `channel_not_found` for a private channel or a direct message
+# the bot is not in, and `not_in_channel` for a public channel.
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 SLOW_DOWN_HINT = (
     "Slack is rate-limiting messages in this channel, so the plan was not posted. "
     "Type `/map status` again in a few seconds."
@@ -137,7 +141,7 @@ class MapCommand:
             posted = live_plan.post(self.services.team_id, request.channel_id)
         except SlackApiError as error:
             code = error.response.get("error")
-            if code == "not_in_channel":
+            if code in NOT_A_MEMBER:
                 respond(text=INVITE_HINT, response_type="ephemeral")
             elif code == "ratelimited":
                 respond(text=SLOW_DOWN_HINT, response_type="ephemeral")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import ids
@@ -51,6 +52,12 @@ class NudgeClick:
     snooze_days: int | None = None
 
 
+SAVED_NOT_SHOWN = (
+    "Done: the change is saved, but I couldn't update this reminder. "
+    "Type `/map status` to see the current plan."
+)
+
+
 class NudgeAction:
     """Applies a click on a nudge message and redraws the message."""
 
@@ -68,12 +75,28 @@ class NudgeAction:
             return
         self.services.plan_changed(target.channel_id)
         if click.message_ts:
+            self.redraw(client, click, message, respond)
+
+    def redraw(
+        self, client: WebClient, click: ActionRequest, message: Message, respond: Respond
+    ) -> None:
+        """Show the change on the nudge itself; the change is saved even if this fails."""
+        try:
             client.chat_update(
                 channel=click.channel_id,
                 ts=click.message_ts,
                 text=message.text,
                 blocks=message.blocks,
             )
+        except SlackApiError as error:
+            logger.warning(
+                "Failed to redraw a nudge after a click (channel=%s ts=%s user=%s error=%s)",
+                click.channel_id,
+                click.message_ts,
+                click.user_id,
+                error.response.get("error"),
+            )
+            respond(text=SAVED_NOT_SHOWN, response_type="ephemeral", replace_original=False)
 
     def apply(self, click: ActionRequest, target: NudgeClick, shown: list[int]) -> Message:
         """Change the task and return the redrawn nudge message."""
@@ -121,7 +144,16 @@ class NudgeAction:
         if target.action_id == ids.NUDGE_COMPLETE:
             plans.set_task_status(session, room, task, Status.COMPLETED, actor=actor, now=now)
         elif target.action_id == ids.NUDGE_IN_PROGRESS:
-            plans.set_task_status(session, room, task, Status.IN_PROGRESS, actor=actor, now=now)
+            # A nudge is about open work: In progress never reopens a completed task.
+            plans.set_task_status(
+                session,
+                room,
+                task,
+                Status.IN_PROGRESS,
+                actor=actor,
+                now=now,
+                expected=Status.NOT_STARTED,
+            )
         elif target.snooze_days is not None:
             until = today + timedelta(days=target.snooze_days)
             reminder_settings.snooze_task(session, room, task, until, actor=actor, now=now)

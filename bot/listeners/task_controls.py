@@ -62,8 +62,8 @@ class TaskMenu:
 
     def set_status(self, client: WebClient, click: ActionRequest) -> None:
         """Apply a status pick with the status buttons' rules; a repeated pick changes nothing."""
-        task_id, status = parse_status_value(click)
-        if self.status_action.change(click, task_id, status):
+        task_id, status, drawn_for = parse_status_value(click)
+        if self.status_action.change(click, task_id, status, drawn_for):
             support.plan_changed(self.services, click.channel_id, click.message_ts or None)
 
     def open(self, client: WebClient, click: ActionRequest, verb: str, task_id: int) -> bool:

@@ -133,7 +133,10 @@ def test_milestone_menu_options(position, count, verbs):
 
 @pytest.mark.parametrize(
     ("status", "first"),
-    [(Status.NOT_STARTED, "in_progress:70"), (Status.IN_PROGRESS, "not_started:70")],
+    [
+        (Status.NOT_STARTED, "in_progress:70:not_started"),
+        (Status.IN_PROGRESS, "not_started:70:in_progress"),
+    ],
 )
 def test_task_menu_status_option(status, first):
     menu = task_overflow(make_task(status=status)).to_dict()
@@ -143,7 +146,14 @@ def test_task_menu_status_option(status, first):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("edit:42", ("edit", 42)), ("edit:", None), (":42", None), ("edit:4x", None), ("", None)],
+    [
+        ("edit:42", ("edit", 42)),
+        ("in_progress:42:not_started", ("in_progress", 42)),
+        ("edit:", None),
+        (":42", None),
+        ("edit:4x", None),
+        ("", None),
+    ],
 )
 def test_read_overflow_value(value, expected):
     assert read_overflow_value(value) == expected

@@ -65,7 +65,8 @@ def test_start_option_sets_in_progress(local_bot, driver):
     sample_plan(driver)
     plan = posted_plan(local_bot, driver)
     task = task_by_number(local_bot, 3)
-    driver.click(BUYER, plan["ts"], ids.TASK_OVERFLOW, value=f"{ids.MENU_IN_PROGRESS}:{task.id}")
+    start = f"{ids.MENU_IN_PROGRESS}:{task.id}:not_started"
+    driver.click(BUYER, plan["ts"], ids.TASK_OVERFLOW, value=start)
     send_plan_updates(local_bot)
     assert task_by_number(local_bot, 3).status is Status.IN_PROGRESS
     blocks = json.dumps(plan_messages(local_bot)[-1]["blocks"])
@@ -146,3 +147,19 @@ def test_click_on_deleted_task(local_bot, driver):
     driver.click(SELLER, plan["ts"], ids.TASK_COMPLETE, value=str(task.id))
     assert "no longer in this plan" in last_ephemeral(local_bot, SELLER)
     assert status_changes(local_bot) == []
+
+
+def test_start_on_older_copy_keeps_completed(local_bot, driver):
+    sample_plan(driver)
+    older = posted_plan(local_bot, driver)
+    posted_plan(local_bot, driver)
+    task = task_by_number(local_bot, 1)
+    driver.command(BUYER, "done #1")
+    changes_before = len(status_changes(local_bot))
+
+    start = f"{ids.MENU_IN_PROGRESS}:{task.id}:not_started"
+    driver.click(SELLER, older["ts"], ids.TASK_OVERFLOW, value=start)
+
+    assert task_by_number(local_bot, 1).status is Status.COMPLETED
+    assert len(status_changes(local_bot)) == changes_before
+    assert "is Completed now, so nothing was changed" in last_ephemeral(local_bot, SELLER)

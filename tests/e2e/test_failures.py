@@ -61,3 +61,12 @@ def test_failed_update_after_click_is_retried(local_bot, driver, clock):
     assert local_bot.runtime.live_plan.flush_due() == 1
     assert "Completed: #1" in json.dumps(plan_messages(local_bot)[-1]["blocks"])
     assert len(local_bot.standin.calls_to("chat.update")) == 2
+
+
+def test_status_in_unknown_channel_asks_for_invite(local_bot, driver):
+    sample_plan(driver)
+    local_bot.standin.fail_next("chat.postMessage", error="channel_not_found")
+    driver.command(SELLER, "status")
+    reply = last_ephemeral(local_bot, SELLER)
+    assert "/invite @mapbot" in reply
+    assert "direct messages" in reply

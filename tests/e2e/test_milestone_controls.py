@@ -276,7 +276,10 @@ def test_manual_status_kept_until_automatic(local_bot, driver):
     assert task_row(local_bot, 2).status is Status.NOT_STARTED
 
     driver.click(
-        SELLER, ts, ids.TASK_OVERFLOW, value=f"{ids.MENU_IN_PROGRESS}:{task_id(local_bot, 1)}"
+        SELLER,
+        ts,
+        ids.TASK_OVERFLOW,
+        value=f"{ids.MENU_IN_PROGRESS}:{task_id(local_bot, 1)}:not_started",
     )
     security = milestone_row(local_bot, "Security review")
     assert security.status is Status.COMPLETED

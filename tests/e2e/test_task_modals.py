@@ -496,7 +496,7 @@ def test_menu_offers_four_options(local_bot, driver):
     assert len(menus) == 3
     first = task_id(local_bot, 1)
     assert [option["value"] for option in menus[0]["options"]] == [
-        f"{ids.MENU_IN_PROGRESS}:{first}",
+        f"{ids.MENU_IN_PROGRESS}:{first}:not_started",
         f"{ids.TASK_EDIT}:{first}",
         f"{ids.TASK_MOVE}:{first}",
         f"{ids.TASK_DELETE}:{first}",
@@ -507,7 +507,7 @@ def test_outdated_status_pick_is_idempotent(local_bot, driver):
     sample_plan(driver)
     ts = post_plan(local_bot, driver)
     shown = local_bot.standin.message_payload("C0DEAL", ts)
-    start = f"{ids.MENU_IN_PROGRESS}:{task_id(local_bot, 2)}"
+    start = f"{ids.MENU_IN_PROGRESS}:{task_id(local_bot, 2)}:not_started"
 
     for _ in range(2):
         assert pick_from(local_bot, driver, BUYER, shown, start).response.status == 200

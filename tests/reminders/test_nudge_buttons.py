@@ -215,3 +215,33 @@ def test_forged_task_of_other_room_rejected(local_bot, driver, clock):
     assert (
         "no longer in this plan" in local_bot.standin.ephemerals(DEAL_CHANNEL, SELLER)[-1]["text"]
     )
+
+
+def test_failed_redraw_still_saves_click(local_bot, driver, clock):
+    start_plan(driver)
+    deliver_nudges(local_bot, clock)
+    [message] = nudge_messages(local_bot)
+    first = task(local_bot, 1)
+    local_bot.standin.fail_next("chat.update", status=500)
+
+    driver.click(BUYER, message["ts"], ids.NUDGE_COMPLETE, value=f"{DEAL_CHANNEL}:{first.id}")
+
+    assert task(local_bot, 1).status is Status.COMPLETED
+    replies = [m["text"] for m in local_bot.standin.ephemerals(DEAL_CHANNEL, BUYER)]
+    assert replies
+    assert replies[-1].startswith("Done: the change is saved")
+    assert "Sorry" not in replies[-1]
+
+
+def test_in_progress_never_reopens_completed(local_bot, driver, clock):
+    start_plan(driver)
+    deliver_nudges(local_bot, clock)
+    [message] = nudge_messages(local_bot)
+    first = task(local_bot, 1)
+    driver.command(SELLER, "done #1")
+
+    driver.click(BUYER, message["ts"], ids.NUDGE_IN_PROGRESS, value=f"{DEAL_CHANNEL}:{first.id}")
+
+    assert task(local_bot, 1).status is Status.COMPLETED
+    replies = [m["text"] for m in local_bot.standin.ephemerals(DEAL_CHANNEL, BUYER)]
+    assert "is Completed now, so nothing was changed" in replies[-1]

@@ -75,7 +75,7 @@ def test_summary_message_content(sessions):
     texts = [str(block) for block in message.blocks]
     joined = "\n".join(texts)
     assert message.blocks[0]["text"]["text"] == "Weekly summary: Deal in C0DEAL"
-    assert "*2/7 tasks done (29%)*" in joined
+    assert "*2/7 tasks done (28%)*" in joined
     assert "*Completed in the last 7 days (1)*" in joined
     assert "*Due in the next 7 days (2)*" in joined
     assert "*Overdue on the buyer side (1)*" in joined
@@ -85,7 +85,7 @@ def test_summary_message_content(sessions):
     assert "2/4 tasks done (50%)" in joined
     assert "*2. Legal review*" in joined
     assert "0/2 tasks done (0%)" in joined
-    assert message.text.startswith("Weekly summary for Deal in C0DEAL: 2/7 tasks done (29%)")
+    assert message.text.startswith("Weekly summary for Deal in C0DEAL: 2/7 tasks done (28%)")
     assert check_message(message.blocks, message.text) is None
 
 
