@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import bot.grammar as grammar
-from bot.blocks.text import escape
+from bot.blocks.text import escape, format_date
 from bot.dates import parse_due_date, today_in_zone
 from bot.listeners.errors import APOLOGY
 from bot.listeners.milestone_controls import MilestoneControls
@@ -167,8 +168,8 @@ class MapCommand:
                 now=self.services.now(),
             )
             position = milestone.position
-            due_note = f", due {due.isoformat()}" if due else ""
-            return f"Added milestone {position}. *{escape(milestone.title)}*{due_note}."
+            due_note = _due_note(due, today)
+            return f"Added milestone {position}. *{escape(milestone.title)}*{due_note}"
 
         respond(text=self.services.write(add), response_type="ephemeral")
         self.services.plan_changed(request.channel_id)
@@ -206,10 +207,10 @@ class MapCommand:
                 session, room, milestone, new, actor=request.user_id, now=self.services.now()
             )
             owner = f"<@{owner_user_id}>" if owner_user_id else escape(task.owner_name or "")
-            due_note = f", due {due.isoformat()}" if due else ""
+            due_note = _due_note(due, today)
             return (
                 f"Added task *#{task.number} {escape(task.title)}* to {escape(milestone.title)} "
-                f"for {owner} ({side.value}){due_note}."
+                f"for {owner} ({side.value}){due_note}"
             )
 
         respond(text=self.services.write(add), response_type="ephemeral")
@@ -235,6 +236,19 @@ class MapCommand:
         respond(text=reply, response_type="ephemeral")
         if changed:
             self.services.plan_changed(request.channel_id)
+
+
+def _due_note(due: date | None, today: date) -> str:
+    """End a confirmation with the due date, and a warning when it is already past."""
+    if due is None:
+        return "."
+    note = f", due {format_date(due, today)} ({due.isoformat()})."
+    if due < today:
+        note += (
+            " :warning: That date is in the past. If that was a typo, change it with "
+            "Edit in the task's menu or Rename or set due date in the milestone's menu."
+        )
+    return note
 
 
 def acknowledge(ack: Ack) -> None:

@@ -140,3 +140,14 @@ def test_help_lists_commands(local_bot, driver):
     text = last_ephemeral(local_bot, SELLER)
     for form in ("/map init", "/map status", "/map add milestone", "/map add task", "/map done"):
         assert form in text
+
+
+def test_past_due_date_is_saved_with_warning(local_bot, driver):
+    start_room(driver)
+    driver.command(SELLER, "add milestone Kickoff due yesterday")
+    reply = last_ephemeral(local_bot, SELLER)
+    assert "due Thu Dec 3 (2026-12-03)" in reply
+    assert "That date is in the past" in reply
+    driver.command(SELLER, "add task Kickoff: Book the room due 2027-01-10")
+    reply = last_ephemeral(local_bot, SELLER)
+    assert reply.endswith("due Sun Jan 10, 2027 (2027-01-10).")
