@@ -4,7 +4,7 @@ Run with `make bench` (or `python -m bench.status_roundtrip`). One waitress
 server serves three apps side by side, and requests to them are interleaved
 so that machine noise hits all three alike:
 
-- mapbot, with a room of 20 milestones x 20 tasks. It answers first and then
+- mapbot, with a room of 20 milestones x 20 tasks. It acknowledges first and then
   posts the plan to the Slack stand-in, so the time until the plan is posted
   is measured too;
 - a bare Bolt app whose `/map` handler only calls `ack()`, with
@@ -183,7 +183,7 @@ def main() -> None:
                 started = time.perf_counter()
                 samples[name].append(timed(send))
                 if name == "mapbot":
-                    # The answer goes out first; the plan is posted right after it.
+                    # The HTTP response goes out first; the plan is posted right after it.
                     runtime.background.wait_idle()
                     samples["mapbot, plan posted"].append(time.perf_counter() - started)
 

@@ -1,4 +1,4 @@
-"""The thread pool that runs listener work after Slack has its HTTP answer."""
+"""The thread pool that runs listener work after Slack has its HTTP response."""
 
 from __future__ import annotations
 

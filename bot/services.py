@@ -37,7 +37,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     # Updates each room's live plan message; None where no Slack client is wired up.
     live_plan: LivePlan | None = None
-    # Runs work after Slack has its HTTP answer; None runs it in the request instead.
+    # Runs work after Slack has its HTTP response; None runs it in the request instead.
     background: BackgroundWork | None = None
 
     def later(self, work: Callable[[], object]) -> None:

@@ -48,8 +48,8 @@ class TaskStatusAction:
         """Apply the change; return False when the task already had that status.
 
         `drawn_for` is the status the clicked control was drawn for. When the
-        task has moved on to a third status since, nothing changes and the
-        person is told why.
+        task has moved on to a third status since, nothing changes and
+        ConflictError explains why.
         """
         if click.team_id != self.services.team_id:
             logger.warning(

@@ -33,7 +33,7 @@ INVITE_HINT = (
     "Add me with `/invite @mapbot` and try again. "
     "Deal rooms work in public and private channels, not in direct messages."
 )
-# Slack answers `channel_not_found` for a private channel or a direct message
+# Slack returns `channel_not_found` for a private channel or a direct message
 # the bot is not in, and `not_in_channel` for a public channel.
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 SLOW_DOWN_HINT = (
@@ -51,7 +51,7 @@ class MapCommand:
         self.milestone_forms = MilestoneControls(services)
 
     def run(self, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        """Run a command after its HTTP answer went out, replying through its response_url.
+        """Run a command after its HTTP response went out, replying through its response_url.
 
         Bolt's lazy runner only logs an exception, so this one logs it with the
         request's ids and apologises to the person.
@@ -252,7 +252,7 @@ def _due_note(due: date | None, today: date) -> str:
 
 
 def acknowledge(ack: Ack) -> None:
-    """Answer Slack at once; the command itself runs afterwards on the background pool."""
+    """Acknowledge at once; the command itself runs afterwards on the background pool."""
     ack()
 
 
