@@ -3,9 +3,10 @@
 `parse_due_date` reads the common forms itself, so that their meaning is
 fixed and tested here:
 
-- `2027-01-10` (also `2027/01/10`): that date. Other all-number forms such as
-  `10/01/2027` are rejected, because people read them as day-month or
-  month-day depending on where they live.
+- `2027-01-10` (also `2027/01/10`): that date. Every other all-number form,
+  whatever its separators (`10/01/2027`, `10 01 2027`, `10,01,2027`), is
+  rejected, because people read them as day-month or month-day depending on
+  where they live.
 - `today`, `tomorrow`.
 - `friday`, `this friday`, `fri`: the nearest Friday on or after today, so on
   a Friday it is today.
@@ -22,6 +23,10 @@ fixed and tested here:
   `end of month`, `end of quarter` (calendar quarters), `end of year`, and
   `end of next month` and so on.
 - A leading `on` is ignored: `on friday` is `friday`.
+
+A due date is a calendar day in the room's time zone, so text with a time of
+day or a time zone (`tomorrow 23:00 PST`, `2027-01-10T10:00+05:00`) is
+rejected rather than read with the time dropped.
 
 Anything else goes to dateparser in strict mode, which returns a date only
 when the text gives day, month and year or is relative to today (`next week`,
@@ -102,7 +107,17 @@ _YEAR_PATTERN = r"(?:,?\s+(?P<year>\d{4}))?"
 _YEAR_FIRST_RE = re.compile(
     r"(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
 )
-_NUMERIC_RE = re.compile(r"\d+(?:[-/.]\d+)+")
+_ALL_NUMBERS_RE = re.compile(r"\d+(?:[\W_]+\d+)+")
+_NUMBER_SEPARATOR_RE = re.compile(r"[\W_]+")
+# A time of day: `23:00`, `9:30:15`, `5pm`, `5 p.m.`, `noon`, `midnight`, or the
+# `T` of an ISO 8601 date and time. A colon form that runs on, such as
+# `10:01:2027`, is not a time and is left to the all-number check.
+_TIME_OF_DAY_RE = re.compile(
+    r"(?<![\w:])\d{1,2}:\d{2}(?::\d{2})?(?![\w:])"
+    r"|(?<![\w.:])\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?)(?!\w)"
+    r"|\d{4}-\d{1,2}-\d{1,2}t\d"
+    r"|\b(?:noon|midnight)\b"
+)
 _WEEKDAY_RE = re.compile(
     rf"(?:(?P<which>this|next)\s+)?(?P<weekday>{_WEEKDAY_PATTERN})(?P<next_week>\s+next\s+week)?"
 )
@@ -124,18 +139,22 @@ def parse_due_date(text: str, today: date) -> date:
     """Read a due date typed by a person, relative to the room's local `today`.
 
     Raises InvalidInputError, with a message that quotes `text`, for text that
-    is not a date, an impossible date such as `2027-02-30`, or a date before
-    2000 or more than 10 years after `today`.
+    is not a date or is an all-number date other than year-month-day. It also
+    raises for an impossible date such as `2027-02-30`, for text with a time of
+    day or a time zone, and for a date before 2000 or more than 10 years after
+    `today`.
     """
     normalized = " ".join(text.lower().split()).rstrip(".")
     if normalized.startswith("on "):
         normalized = normalized[3:]
     if not normalized:
         raise InvalidInputError(f"The due date is missing. Use a date like {DATE_EXAMPLES}.")
+    if _TIME_OF_DAY_RE.search(normalized):
+        _raise_time_given(text, "a time of day")
 
     due = _parse_known_form(normalized, text, today)
     if due is None:
-        due = _parse_with_dateparser(normalized, today)
+        due = _parse_with_dateparser(normalized, text, today)
     if due is None:
         raise InvalidInputError(
             f"{code_span(text)} is not a date I can read. Use a date like {DATE_EXAMPLES}."
@@ -209,11 +228,8 @@ def _parse_known_form(normalized: str, original: str, today: date) -> date | Non
     match = _YEAR_FIRST_RE.fullmatch(normalized)
     if match:
         return _exact_date(int(match["year"]), int(match["month"]), int(match["day"]), original)
-    if _NUMERIC_RE.fullmatch(normalized):
-        raise InvalidInputError(
-            f"{code_span(original)} can be read as day-month or as month-day. "
-            f"Write the date as year-month-day, like `2027-01-10`."
-        )
+    if _ALL_NUMBERS_RE.fullmatch(normalized):
+        _raise_all_numbers(normalized, original)
 
     match = _WEEKDAY_RE.fullmatch(normalized)
     if match:
@@ -240,6 +256,35 @@ def _parse_known_form(normalized: str, original: str, today: date) -> date | Non
         return _end_of(match["unit"], match["next"] is not None, today)
 
     return None
+
+
+def _raise_all_numbers(normalized: str, original: str) -> NoReturn:
+    """Reject an all-number date that is not year-month-day, saying why for its shape."""
+    lengths = [len(part) for part in _NUMBER_SEPARATOR_RE.split(normalized)]
+    if len(lengths) == 3 and lengths[0] == 4 and max(lengths[1:]) <= 2:
+        raise InvalidInputError(
+            f"{code_span(original)} is not a date I can read. Write a date in numbers as "
+            "year-month-day with `-` between the parts, like `2027-01-10`."
+        )
+    # Two small numbers, then maybe a 2- or 4-digit year: `10/01`, `10 01 2027`.
+    day_and_month = len(lengths) in (2, 3) and max(lengths[:2]) <= 2
+    if day_and_month and (len(lengths) == 2 or lengths[2] in (2, 4)):
+        raise InvalidInputError(
+            f"{code_span(original)} can be read as day-month or as month-day. "
+            f"Write the date as year-month-day, like `2027-01-10`."
+        )
+    raise InvalidInputError(
+        f"{code_span(original)} is not a date. Write a date as year-month-day, like "
+        "`2027-01-10`, or in words, like `tomorrow`, `next friday` or `Jan 15`."
+    )
+
+
+def _raise_time_given(original: str, included: str) -> NoReturn:
+    raise InvalidInputError(
+        f"{code_span(original)} includes {included}, but a due date is a calendar day in the "
+        "room's time zone (see `/map settings`). Type the day alone, like `today`, "
+        "`tomorrow` or `2027-01-10`."
+    )
 
 
 def _exact_date(year: int, month: int, day: int, original: str) -> date:
@@ -291,7 +336,7 @@ def _date_after(amount_text: str, unit: str, original: str, today: date) -> date
     if amount is None:
         raise InvalidInputError(
             f"{code_span(original)} is not a date I can read: {code_span(amount_text)} is not a "
-            f"number. Use a form like `in 3 days` or `in 2 weeks`."
+            f"whole number of {unit}s. Use a whole number, like `in 3 days` or `in 2 weeks`."
         )
 
     # Anything past this many days is outside the accepted range anyway, and
@@ -334,22 +379,33 @@ def _end_of(unit: str, following: bool, today: date) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _parse_with_dateparser(normalized: str, today: date) -> date | None:
+def _parse_with_dateparser(normalized: str, original: str, today: date) -> date | None:
+    """Read `normalized` with dateparser, rejecting text that names a time or a time zone."""
     # dateparser 1.5 takes about 60 ms to import (`python -X importtime`) and
     # 120 ms more for its first parse, measured on one development container.
     # The CLI imports this module, so the import waits until a date needs it.
-    import dateparser
+    from dateparser.date import DateDataParser
 
     settings: dict[str, object] = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
         "STRICT_PARSING": True,
+        # The period is then `time` or `part_of_day` when the text names a time,
+        # as in `in 3 hours` or `tomorrow evening`.
+        "RETURN_TIME_AS_PERIOD": True,
     }
     try:
-        parsed = dateparser.parse(normalized, languages=["en"], settings=settings)
+        parser = DateDataParser(languages=["en"], settings=settings)
+        parsed = parser.get_date_data(normalized)
     except (ValueError, OverflowError):
         return None
-    return parsed.date() if parsed is not None else None
+    if parsed.date_obj is None:
+        return None
+    if parsed.period in ("time", "part_of_day"):
+        _raise_time_given(original, "a time")
+    if parsed.date_obj.tzinfo is not None:
+        _raise_time_given(original, "a time zone")
+    return parsed.date_obj.date()
 
 
 def _check_range(due: date, original: str, today: date) -> None:
