@@ -13,6 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -159,21 +160,36 @@ def parse_settings(text: str) -> SettingsRequest:
     )
 
 
+_NUDGES_CHOICES = (
+    "Use `on` or `off`, `channel` (post in this channel) or `dm` (direct messages to "
+    "owners in Slack), or `schedule` with the working days overdue on which to nudge. "
+    f"Example: {EXAMPLES['nudges']}."
+)
+
+
 def _parse_nudges(rest: str) -> SettingsRequest:
     words = rest.split(maxsplit=1)
-    choice = words[0].casefold() if words else ""
+    if not words:
+        raise InvalidInputError(f"The value after `nudges` is missing. {_NUDGES_CHOICES}")
+    choice = words[0].casefold()
     argument = words[1] if len(words) > 1 else ""
-    if choice in ("on", "off") and not argument:
-        return SetNudgesEnabled(choice == "on")
-    if choice in ("channel", "dm") and not argument:
-        return SetNudgeDelivery(NudgeDelivery(choice))
     if choice == "schedule":
         return SetOverdueSteps(parse_steps(argument))
-    shown = code_span(rest) if rest else "Nothing"
+    if choice not in ("on", "off", "channel", "dm"):
+        raise InvalidInputError(
+            f"{code_span(rest)} after `nudges` was not understood. {_NUDGES_CHOICES}"
+        )
+    if argument:
+        _raise_text_after(f"nudges {choice}", argument)
+    if choice in ("on", "off"):
+        return SetNudgesEnabled(choice == "on")
+    return SetNudgeDelivery(NudgeDelivery(choice))
+
+
+def _raise_text_after(setting: str, extra: str) -> NoReturn:
     raise InvalidInputError(
-        f"{shown} after `nudges` was not understood. Use `on` or `off`, `channel` (post in "
-        "this channel) or `dm` (direct messages to owners in Slack), or `schedule` with the "
-        f"working days overdue on which to nudge. Example: {EXAMPLES['nudges']}."
+        f"`{PREFIX} {setting}` takes nothing after it, so {code_span(extra)} was not "
+        f"understood. Type `{PREFIX} {setting}` on its own."
     )
 
 
@@ -270,7 +286,9 @@ def _parse_summary(rest: str) -> SetSummary:
             "The summary day is missing. Give a day and a time in the room's time zone, "
             f"or `off`. Example: {EXAMPLES['summary']}."
         )
-    if words[0].casefold() == "off" and len(words) == 1:
+    if words[0].casefold() == "off":
+        if len(words) > 1:
+            _raise_text_after("summary off", words[1])
         return SetSummary(weekday=None, wall_time=None)
     day_word = words[0].casefold()
     # "mondays" reads as "monday".

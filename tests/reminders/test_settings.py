@@ -69,8 +69,11 @@ def test_parse_settings(text, expected):
         ("timezone Mars/Base", "`Mars/Base`", "Europe/Berlin"),
         ("timezone", "time zone is missing", "Europe/Berlin"),
         ("nudges maybe", "`maybe`", "/map settings nudges schedule 1,3,7"),
-        ("nudges", "Nothing", "/map settings nudges off"),
-        ("nudges on please", "`on please`", "/map settings nudges off"),
+        ("nudges", "value after `nudges` is missing", "/map settings nudges off"),
+        ("nudges   ", "value after `nudges` is missing", "/map settings nudges off"),
+        ("nudges on please", "`please`", "/map settings nudges on"),
+        ("nudges dm now", "`now`", "/map settings nudges dm"),
+        ("summary off please", "`please`", "/map settings summary off"),
         ("nudges schedule 0,3", "`0`", "/map settings nudges schedule 1,3,7"),
         ("nudges schedule 3,1", "`3,1`", "from small to large"),
         ("nudges schedule 1,1", "`1,1`", "from small to large"),
@@ -96,6 +99,32 @@ def test_bad_settings_name_value_and_example(text, named, example):
         parse_settings(text)
     assert named in raised.value.message
     assert example in raised.value.message
+
+
+def test_nudges_without_value_says_what_is_missing():
+    with pytest.raises(InvalidInputError) as raised:
+        parse_settings("nudges")
+    message = raised.value.message
+    assert message.startswith("The value after `nudges` is missing. Use `on` or `off`,")
+    assert "not understood" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "setting", "extra"),
+    [
+        ("summary off please", "summary off", "please"),
+        ("summary OFF now", "summary off", "now"),
+        ("nudges on please", "nudges on", "please"),
+        ("nudges channel too", "nudges channel", "too"),
+    ],
+)
+def test_text_after_a_complete_setting_is_rejected(text, setting, extra):
+    with pytest.raises(InvalidInputError) as raised:
+        parse_settings(text)
+    assert raised.value.message == (
+        f"`/map settings {setting}` takes nothing after it, so `{extra}` was not understood. "
+        f"Type `/map settings {setting}` on its own."
+    )
 
 
 @pytest.mark.parametrize(
