@@ -13,24 +13,30 @@ entities decoded and each mention or link replaced by the text people saw, so
 it must be escaped again before it goes back into mrkdwn.
 
 Options after a task title are read from the end of the text backwards, in
-any order. Reading stops at the first word that is not an option or at an
-option given a second time, and everything before it is the title. So in
-`Review due diligence pack due friday` the title is `Review due diligence
-pack`. The first word always belongs to the title, and a title in double
-quotes is never read for options.
+any order. Reading stops at the first word that is not an option or at a
+side or due date given a second time, and everything before it is the title.
+So in `Review due diligence pack due friday` the title is `Review due
+diligence pack`. A second owner is an error, because a task has one owner.
+The first word always belongs to the title, and a title in double quotes is
+never read for options.
+
+A milestone title may contain `:`, so `/map add task` text is read once for
+each `:` that could end the milestone, and the caller picks the reading that
+names a milestone of the plan.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.dates import code_span
 from storage.errors import InvalidInputError
-from storage.models import Side
+from storage.models import TITLE_MAX, Side
 from storage.models import Status as TaskStatus
-from storage.rules import clean_title
+from storage.rules import clean_milestone_title, clean_title
 
 __all__ = [
     "HELP_TEXT",
@@ -39,12 +45,14 @@ __all__ = [
     "Command",
     "Help",
     "Init",
+    "InvalidTaskReading",
     "OpenMilestoneForm",
     "OpenTaskForm",
     "SetTaskStatus",
     "Settings",
     "Side",
     "Status",
+    "TaskReading",
     "TaskStatus",
     "check_title",
     "command_words",
@@ -86,8 +94,8 @@ class AddMilestone:
 
 
 @dataclass(frozen=True)
-class AddTask:
-    """`/map add task <milestone>: <title> [options]`.
+class TaskReading:
+    """One reading of `/map add task` text: the milestone as typed, and the task.
 
     `milestone_ref` is the milestone's title or number as typed (`2` or
     `#2`), for the caller to look up. At most one of `owner_user_id` (a
@@ -101,6 +109,29 @@ class AddTask:
     owner_name: str | None
     side: Side | None
     due_text: str | None
+
+
+@dataclass(frozen=True)
+class InvalidTaskReading:
+    """A reading of `/map add task` text whose task part is invalid, with the error message."""
+
+    milestone_ref: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AddTask:
+    """`/map add task <milestone>: <title> [options]`, read at each `:` that may end the milestone.
+
+    `readings` has one reading per such colon, the first colon first, so
+    `Phase 1: Discovery: Kickoff` gives the milestones `Phase 1` and `Phase 1:
+    Discovery`. A quoted milestone title gives one reading. The caller picks
+    the reading whose `milestone_ref` names a milestone of the plan, and
+    raises the message of an InvalidTaskReading if it picks one. At least one
+    reading is a TaskReading.
+    """
+
+    readings: tuple[TaskReading | InvalidTaskReading, ...]
 
 
 @dataclass(frozen=True)
@@ -123,7 +154,10 @@ class SetTaskStatus:
 
 @dataclass(frozen=True)
 class Settings:
-    """`/map settings [...]`: the rest of the text, for `bot.settings_command` to parse."""
+    """`/map settings [...]`: the rest of the text, for `bot.settings_command` to parse.
+
+    `text` is plain text, decoded from Slack's escaping like every other value here.
+    """
 
     text: str
 
@@ -142,10 +176,23 @@ Command = (
 
 _STATUS_VERBS = {
     "done": TaskStatus.COMPLETED,
+    "complete": TaskStatus.COMPLETED,
+    "finish": TaskStatus.COMPLETED,
     "start": TaskStatus.IN_PROGRESS,
     "reset": TaskStatus.NOT_STARTED,
 }
-_COMMAND_WORDS = ("help", "init", "status", "add", "done", "start", "reset", "settings")
+_COMMAND_WORDS = (
+    "help",
+    "init",
+    "status",
+    "add",
+    "done",
+    "complete",
+    "finish",
+    "start",
+    "reset",
+    "settings",
+)
 _ADD_WORDS = ("milestone", "task")
 
 HELP_TEXT = "\n".join(
@@ -159,9 +206,12 @@ HELP_TEXT = "\n".join(
         "[buyer | seller] [due &lt;date&gt;]`: add a task to a milestone, named by its title "
         "or number. `owner` names a buyer contact who is not in Slack. "
         f"Example: `{TASK_EXAMPLE}`",
+        "When a milestone title contains `:`, put it in double quotes. "
+        'Example: `/map add task "Phase 1: Discovery": Kickoff call`',
         "`/map add milestone` or `/map add task` on its own: fill in a form instead.",
         "`/map start #&lt;number&gt;`: mark a task in progress. Example: `/map start #7`",
-        "`/map done #&lt;number&gt;`: mark a task completed. Example: `/map done #7`",
+        "`/map done #&lt;number&gt;`: mark a task completed. `/map complete` and "
+        "`/map finish` do the same. Example: `/map done #7`",
         "`/map reset #&lt;number&gt;`: mark a task not started. Example: `/map reset #7`",
         "`/map settings`: show or change this room's time zone, nudges and weekly summary. "
         "Type `/map settings help` for each setting. "
@@ -220,7 +270,7 @@ def parse_command(text: str) -> Command:
     if word in _STATUS_VERBS:
         return _parse_set_status(word, rest)
     if word == "settings":
-        return Settings(text=rest)
+        return Settings(text=_plain_text(rest))
     raise InvalidInputError(_unknown_word_message(parts[0], _COMMAND_WORDS, "/map"))
 
 
@@ -287,18 +337,36 @@ def _parse_add_milestone(body: str) -> AddMilestone:
             "The milestone title is missing. Type it after `add milestone`, "
             f"for example `{MILESTONE_EXAMPLE}`."
         )
-    return AddMilestone(title=check_title(title, "milestone title"), due_text=due_text)
+    return AddMilestone(title=clean_milestone_title(title), due_text=due_text)
 
 
 def _parse_add_task(body: str) -> AddTask:
-    milestone_text, after_colon = _split_milestone_ref(body)
-    milestone_ref = _plain_text(milestone_text)
-    if not milestone_ref:
-        raise InvalidInputError(
-            "The milestone is missing before the `:`. Name it by its title or number, "
-            f"for example `{TASK_EXAMPLE}`."
-        )
+    readings: list[TaskReading | InvalidTaskReading] = []
+    for milestone_text, after_colon in _split_milestone_ref(body):
+        milestone_ref = _plain_text(milestone_text)
+        if not readings and not milestone_ref:
+            raise InvalidInputError(
+                "The milestone is missing before the `:`. Name it by its title or number, "
+                f"for example `{TASK_EXAMPLE}`."
+            )
+        if readings and len(milestone_ref) > TITLE_MAX:
+            # No milestone title is this long, and later colons only make it longer.
+            break
+        try:
+            readings.append(_read_task(milestone_ref, after_colon))
+        except InvalidInputError as error:
+            readings.append(InvalidTaskReading(milestone_ref=milestone_ref, message=error.message))
 
+    valid = [reading for reading in readings if isinstance(reading, TaskReading)]
+    if not valid:
+        first = readings[0]
+        assert isinstance(first, InvalidTaskReading)
+        raise InvalidInputError(first.message)
+    return AddTask(readings=tuple(readings))
+
+
+def _read_task(milestone_ref: str, after_colon: str) -> TaskReading:
+    """Read the task title and options that follow the milestone's `:`."""
     quoted = _split_quoted(after_colon.lstrip())
     if quoted is not None:
         title_text, options_text = quoted
@@ -320,7 +388,7 @@ def _parse_add_task(body: str) -> AddTask:
         raise InvalidInputError(
             f"The task title is missing after the `:`. Type it like `{TASK_EXAMPLE}`."
         )
-    return AddTask(
+    return TaskReading(
         milestone_ref=milestone_ref,
         title=check_title(title, "task title"),
         owner_user_id=options.owner_user_id,
@@ -330,8 +398,12 @@ def _parse_add_task(body: str) -> AddTask:
     )
 
 
-def _split_milestone_ref(body: str) -> tuple[str, str]:
-    """Split `<milestone>: <rest>` at its colon, which may follow a quoted milestone title."""
+def _split_milestone_ref(body: str) -> Iterator[tuple[str, str]]:
+    """Split `<milestone>: <rest>` at each colon that may end the milestone, the first first.
+
+    After a quoted milestone title only the colon that follows the quote counts.
+    Raises InvalidInputError, before the first split, when there is no such colon.
+    """
     stripped = body.strip()
     if not stripped:
         raise InvalidInputError(
@@ -342,13 +414,16 @@ def _split_milestone_ref(body: str) -> tuple[str, str]:
     if quoted is not None:
         milestone_text, after = quoted
         if after.lstrip().startswith(":"):
-            return milestone_text, after.lstrip()[1:]
+            yield milestone_text, after.lstrip()[1:]
+            return
     else:
         # A colon inside a Slack link such as <https://example.com> is not the separator.
         masked = _CONTROL_RE.sub(lambda match: "x" * len(match.group()), stripped)
-        colon = masked.find(":")
-        if colon >= 0:
-            return stripped[:colon], stripped[colon + 1 :]
+        colons = [index for index, character in enumerate(masked) if character == ":"]
+        for colon in colons:
+            yield stripped[:colon], stripped[colon + 1 :]
+        if colons:
+            return
 
     raise InvalidInputError(
         f"{_quoted(stripped)} has no `:` between the milestone and the task title. "
@@ -365,6 +440,8 @@ class _TaskOptions:
     owner_name: str | None = None
     side: Side | None = None
     due_text: str | None = None
+    # The owner option as typed, as a code span for error messages.
+    owner_text: str | None = None
 
     @classmethod
     def read(cls, text: str, first_index: int) -> _TaskOptions:
@@ -388,8 +465,7 @@ class _TaskOptions:
 
         mention = _MENTION_RE.fullmatch(last)
         if mention is not None:
-            if self._has_owner():
-                return False
+            self._take_owner(_quoted(last))
             self.owner_user_id = mention["escaped"] or mention["raw"]
             self.start -= 1
             return True
@@ -414,15 +490,29 @@ class _TaskOptions:
                 return False
             self.due_text = _keyword_argument(text, tokens, index, self.start)
         else:
-            if self._has_owner():
+            stop = tokens[self.start].start() if self.start < len(tokens) else len(text)
+            if self.owner_text is not None and not _plain_text(text[tokens[index].end() : stop]):
+                # `Update owner @ada`: a bare `owner` before another owner is title text.
                 return False
+            self._take_owner(_quoted(text[tokens[index].start() : stop]))
             name = _keyword_argument(text, tokens, index, self.start)
             self.owner_name = check_title(name, "owner name")
         self.start = index
         return True
 
-    def _has_owner(self) -> bool:
-        return self.owner_user_id is not None or self.owner_name is not None
+    def _take_owner(self, owner_text: str) -> None:
+        """Record the owner option `owner_text`, raising InvalidInputError if one was read already.
+
+        Options are read from the end, so `owner_text` comes before the owner read already.
+        """
+        if self.owner_text is not None:
+            raise InvalidInputError(
+                f"{owner_text} and {self.owner_text} both name an owner, but a task has one owner. "
+                f"Keep one, like `{TASK_EXAMPLE}`. To keep the first in the title, put the "
+                'title in double quotes, like `/map add task Legal review: "Update owner list" '
+                "@ada`."
+            )
+        self.owner_text = owner_text
 
 
 def _side_of(word: str) -> Side | None:

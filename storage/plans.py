@@ -7,6 +7,7 @@ modal and a reminder job all change plans through these functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,9 +16,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.errors import ConflictError, NotFoundError, escape
+from storage.errors import ConflictError, InvalidInputError, NotFoundError, escape
 from storage.models import Activity, DealRoom, Milestone, Side, Status, Task
-from storage.rules import clean_title, derived_milestone_status
+from storage.rules import (
+    clean_milestone_title,
+    clean_title,
+    derived_milestone_status,
+    milestone_position,
+)
 from storage.views import MilestoneView, PlanView, RoomView, TaskView
 
 NOT_A_ROOM = (
@@ -158,7 +164,8 @@ def add_milestone(
     actor: str,
     now: datetime,
 ) -> Milestone:
-    clean = clean_title(title, "milestone title")
+    clean = clean_milestone_title(title)
+    check_title_unused(session, room, clean)
     last_position = session.scalar(
         select(func.max(Milestone.position)).where(Milestone.room_id == room.id)
     )
@@ -179,28 +186,129 @@ def add_milestone(
     return milestone
 
 
+def check_title_unused(
+    session: Session, room: DealRoom, title: str, *, renamed: Milestone | None = None
+) -> None:
+    """Raise ConflictError if another milestone of the room is titled `title`, ignoring case.
+
+    `renamed` is the milestone that gets the title, which may keep its own
+    title in another case.
+    """
+    # NOTE: there is no unique index behind this check, because rooms made
+    # before it may hold duplicate titles. Two people adding the same title at
+    # the same moment on PostgreSQL can both pass it.
+    folded = title.casefold()
+    for position, other in enumerate(_ordered_milestones(session, room), start=1):
+        if other is not renamed and other.title.casefold() == folded:
+            raise ConflictError(
+                f"Milestone {position} is already titled “{escape(other.title)}”. Give this "
+                f"milestone a title no other milestone of the plan has (case is ignored), like "
+                f"“{escape(title)} 2”."
+            )
+
+
 def resolve_milestone(session: Session, room: DealRoom, reference: str) -> Milestone:
-    """Find a milestone by its number in the plan (1-based) or its title, any case."""
-    milestones = list(
+    """Find a milestone by its number in the plan (1-based) or its title, any case.
+
+    A reference that begins the title of exactly one milestone names it too.
+    Raises the errors of `resolve_milestone_among`.
+    """
+    return resolve_milestone_among(session, room, [reference])[1]
+
+
+def resolve_milestone_among(
+    session: Session, room: DealRoom, references: Sequence[str]
+) -> tuple[int, Milestone]:
+    """Find the milestone named by one of `references`, and return that reference's index too.
+
+    The references are the readings of one text that a milestone title might
+    contain, such as `Phase 1` and `Phase 1: Discovery`. A reference names a
+    milestone exactly by its number (`2` or `#2`) or its whole title, in any
+    case, and the longest such reference wins. Only when none does may a
+    reference name the one milestone whose title it begins.
+
+    Raises NotFoundError when no reference names a milestone, and
+    InvalidInputError when the choice is not clear: a title that several
+    milestones share, a beginning of several titles, or several references
+    that each begin a title.
+    """
+    milestones = _ordered_milestones(session, room)
+    normalized = [" ".join(reference.split()) for reference in references]
+
+    exact = [(index, _named_exactly(text, milestones)) for index, text in enumerate(normalized)]
+    exact = [(index, matches) for index, matches in exact if matches]
+    if exact:
+        index, matches = max(exact, key=lambda hit: len(normalized[hit[0]]))
+        if len(matches) > 1:
+            raise InvalidInputError(_shared_title_message(matches, milestones))
+        return index, matches[0]
+
+    begun = [
+        (index, [m for m in milestones if m.title.casefold().startswith(text.casefold())])
+        for index, text in enumerate(normalized)
+        if text
+    ]
+    begun = [(index, matches) for index, matches in begun if matches]
+    if len(begun) > 1:
+        # The longest reference is the likeliest, so its title is the example.
+        example = begun[-1][1][0].title
+        raise InvalidInputError(_unclear_split_message([normalized[i] for i, _ in begun], example))
+    if begun:
+        index, matches = begun[0]
+        if len(matches) == 1:
+            return index, matches[0]
+        raise InvalidInputError(_shared_beginning_message(normalized[index], matches, milestones))
+    raise NotFoundError(_unknown_milestone_message(normalized[0], milestones))
+
+
+def _ordered_milestones(session: Session, room: DealRoom) -> list[Milestone]:
+    return list(
         session.scalars(
             select(Milestone)
             .where(Milestone.room_id == room.id)
             .order_by(Milestone.position, Milestone.id)
         )
     )
-    wanted = " ".join(reference.split())
-    number = wanted.removeprefix("#")
-    if number.isdecimal() and 1 <= int(number) <= len(milestones):
-        return milestones[int(number) - 1]
-    if wanted.isdecimal() and 1 <= int(wanted) <= len(milestones):
-        return milestones[int(wanted) - 1]
-    for milestone in milestones:
-        if milestone.title.casefold() == wanted.casefold():
-            return milestone
-    prefixed = [m for m in milestones if m.title.casefold().startswith(wanted.casefold())]
-    if wanted and len(prefixed) == 1:
-        return prefixed[0]
-    raise NotFoundError(_unknown_milestone_message(wanted, milestones))
+
+
+def _named_exactly(text: str, milestones: list[Milestone]) -> list[Milestone]:
+    """Return the milestone at position `text`, or else every milestone titled `text`."""
+    position = milestone_position(text)
+    if position is not None and 1 <= position <= len(milestones):
+        return [milestones[position - 1]]
+    return [m for m in milestones if m.title.casefold() == text.casefold()]
+
+
+def _numbered(matches: list[Milestone], milestones: list[Milestone]) -> str:
+    return ", ".join(f"{milestones.index(m) + 1}. {escape(m.title)}" for m in matches)
+
+
+def _shared_title_message(matches: list[Milestone], milestones: list[Milestone]) -> str:
+    first = milestones.index(matches[0]) + 1
+    return (
+        f"More than one milestone is titled `{escape(matches[0].title)}`: "
+        f"{_numbered(matches, milestones)}. Name the milestone by its number, like `{first}`."
+    )
+
+
+def _shared_beginning_message(
+    reference: str, matches: list[Milestone], milestones: list[Milestone]
+) -> str:
+    return (
+        f"`{escape(reference)}` begins more than one milestone title: "
+        f"{_numbered(matches, milestones)}. Type the whole title or the milestone's number."
+    )
+
+
+def _unclear_split_message(references: list[str], example_title: str) -> str:
+    spans = [f"`{escape(reference)}`" for reference in references]
+    listed = ", ".join(spans[:-1]) + f" and {spans[-1]}"
+    title = escape(example_title)
+    return (
+        f"It is unclear where the milestone ends, because {listed} each begin a milestone "
+        f"title. Put the whole milestone title in double quotes before the `:`, like "
+        f'`/map add task "{title}": Kickoff call`.'
+    )
 
 
 def _unknown_milestone_message(wanted: str, milestones: list[Milestone]) -> str:

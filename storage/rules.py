@@ -35,3 +35,26 @@ def clean_title(text: str, what: str = "title") -> str:
             f"Shorten it and try again."
         )
     return title
+
+
+def milestone_position(reference: str) -> int | None:
+    """Return the milestone position that `reference` names (`2` or `#2`), or None for a title."""
+    digits = reference.removeprefix("#")
+    return int(digits) if digits.isdecimal() else None
+
+
+def clean_milestone_title(text: str) -> str:
+    """Clean a milestone title like `clean_title`, rejecting one that reads as a number.
+
+    Commands name a milestone by its position (`/map add task 2: …`), so a
+    title such as `2` or `#2` could never be named by its title.
+    """
+    title = clean_title(text, "milestone title")
+    position = milestone_position(title)
+    if position is not None:
+        raise InvalidInputError(
+            f"“{title}” can't be a milestone title, because a number names the milestone at "
+            f"that position, as in `/map add task 2: Kickoff call`. Add a word, like "
+            f"“Phase {position}”."
+        )
+    return title

@@ -23,7 +23,7 @@ from bot.payloads import CommandRequest
 from bot.services import Services
 from bot.settings_command import run_settings_command
 from storage import plans
-from storage.errors import UserError
+from storage.errors import InvalidInputError, UserError
 from storage.models import Side, Status
 
 logger = logging.getLogger(__name__)
@@ -181,26 +181,46 @@ class MapCommand:
         client: WebClient,
         respond: Respond,
     ) -> None:
-        owner_user_id = parsed.owner_user_id
-        if owner_user_id is None and parsed.owner_name is None:
-            owner_user_id = request.user_id
-        side = parsed.side
-        if owner_user_id is not None:
-            # Checked before the transaction, so no write waits on a Web API call.
-            slack_side = check_slack_owner(client, owner_user_id, self.services.team_id)
-            side = side or slack_side
-        side = side or Side.BUYER
+        readings = parsed.readings
+        # Owners are checked before the transaction, so no write waits on a Web API
+        # call. The readings nearly always share one owner, and an owner's error
+        # counts only if the transaction picks a reading with that owner.
+        slack_sides: dict[str, Side | UserError] = {}
+        for candidate in readings:
+            if not isinstance(candidate, grammar.TaskReading):
+                continue
+            candidate_owner = _owner_user_id(candidate, request.user_id)
+            if candidate_owner is not None and candidate_owner not in slack_sides:
+                try:
+                    slack_sides[candidate_owner] = check_slack_owner(
+                        client, candidate_owner, self.services.team_id
+                    )
+                except UserError as error:
+                    slack_sides[candidate_owner] = error
 
         def add(session: Session) -> str:
             room = plans.require_room(session, self.services.team_id, request.channel_id)
             today = today_in_zone(self.services.now(), room.timezone)
-            due = parse_due_date(parsed.due_text, today) if parsed.due_text else None
-            milestone = plans.resolve_milestone(session, room, parsed.milestone_ref)
+            references = [reading.milestone_ref for reading in readings]
+            index, milestone = plans.resolve_milestone_among(session, room, references)
+            reading = readings[index]
+            if isinstance(reading, grammar.InvalidTaskReading):
+                raise InvalidInputError(reading.message)
+
+            owner_user_id = _owner_user_id(reading, request.user_id)
+            side = reading.side
+            if owner_user_id is not None:
+                slack_side = slack_sides[owner_user_id]
+                if isinstance(slack_side, UserError):
+                    raise slack_side
+                side = side or slack_side
+            side = side or Side.BUYER
+            due = parse_due_date(reading.due_text, today) if reading.due_text else None
             new = plans.NewTask(
-                title=parsed.title,
+                title=reading.title,
                 side=side,
                 owner_user_id=owner_user_id,
-                owner_name=parsed.owner_name,
+                owner_name=reading.owner_name,
                 due_date=due,
             )
             task = plans.add_task(
@@ -249,6 +269,16 @@ def _due_note(due: date | None, today: date) -> str:
             "Edit in the task's menu or Rename or set due date in the milestone's menu."
         )
     return note
+
+
+def _owner_user_id(reading: grammar.TaskReading, requester: str) -> str | None:
+    """Return the Slack owner of a typed task: the one mentioned, or else the requester.
+
+    A task given a contact who is not in Slack (`owner Dana`) has no Slack owner.
+    """
+    if reading.owner_user_id is not None:
+        return reading.owner_user_id
+    return requester if reading.owner_name is None else None
 
 
 def acknowledge(ack: Ack) -> None:

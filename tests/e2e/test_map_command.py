@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     BUYER,
     SELLER,
     channel_messages,
+    ephemeral_texts,
     last_ephemeral,
     plan_messages,
     sample_plan,
@@ -122,6 +123,22 @@ BAD_INPUTS = [
     ("done #99", "#99"),
     ("done #abc", "abc"),
     ("add task Security review Share report", "`:`"),
+    ("add task Security review: Sign due 10 01 2027", "can be read as day-month or as month-day"),
+    ("add task Security review: Sign due 10,01,2027", "can be read as day-month or as month-day"),
+    ("add task Security review: Sign due 99999-01-01", "`99999-01-01` is not a date."),
+    ("add task Security review: Sign due in 1.5 weeks", "not a whole number of weeks"),
+    ("add task Security review: Sign due tomorrow 23:00 PST", "includes a time of day"),
+    ("add milestone Kickoff due 2027-01-10T10:00+05:00", "includes a time of day"),
+    (
+        f"add task Security review: two owners <@{BUYER}|bea.buyer> <@{SELLER}|sam.seller>",
+        "a task has one owner",
+    ),
+    (
+        f"add task Security review: two owners owner Dana <@{SELLER}|sam.seller>",
+        "a task has one owner",
+    ),
+    ("add milestone security REVIEW", "Milestone 1 is already titled “Security review”."),
+    ("add milestone 2", "“2” can't be a milestone title"),
 ]
 
 
@@ -133,6 +150,56 @@ def test_bad_input_changes_nothing(local_bot, driver, text, expected):
     assert expected in last_ephemeral(local_bot, SELLER)
     after = (count(local_bot, Milestone), count(local_bot, Task), count(local_bot, Activity))
     assert after == before
+
+
+def test_add_task_to_milestone_with_colon(local_bot, driver):
+    start_room(driver)
+    driver.command(SELLER, "add milestone Phase 1")
+    driver.command(SELLER, "add milestone Phase 1: Discovery")
+    driver.command(SELLER, "add task Phase 1: Discovery: Kickoff call")
+    driver.command(SELLER, "add task Phase 1: Agree terms: price and SLA")
+    driver.command(SELLER, 'add task "Phase 1": Discovery: Intro call')
+    with local_bot.runtime.services.sessions.begin() as session:
+        rows = session.execute(
+            select(Task.number, Milestone.title, Task.title)
+            .join(Milestone, Task.milestone_id == Milestone.id)
+            .order_by(Task.number)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (1, "Phase 1: Discovery", "Kickoff call"),
+        (2, "Phase 1", "Agree terms: price and SLA"),
+        (3, "Phase 1", "Discovery: Intro call"),
+    ]
+    assert "to Phase 1: Discovery" in ephemeral_texts(local_bot, SELLER)[-3]
+
+
+def test_add_task_checks_only_the_picked_owner(local_bot, driver):
+    start_room(driver)
+    driver.command(SELLER, "add milestone Legal: Sign")
+    # Read at the first colon, the bot would own the task. The milestone `Legal: Sign`
+    # picks the second reading, where the mention is the title and the caller owns it.
+    driver.command(SELLER, "add task Legal: Sign: <@U0OTHERBOT>")
+    [task] = tasks(local_bot)
+    assert task.title == "@U0OTHERBOT"
+    assert task.owner_user_id == SELLER
+
+
+def test_finish_and_complete_mark_done(local_bot, driver):
+    sample_plan(driver)
+    driver.command(BUYER, "finish #2")
+    assert "Marked *#2 Fill in questionnaire* as Completed" in last_ephemeral(local_bot, BUYER)
+    driver.command(SELLER, "complete #1")
+    assert "Marked *#1 Share SOC 2 report* as Completed" in last_ephemeral(local_bot, SELLER)
+    statuses = {task.number: task.status.value for task in tasks(local_bot)}
+    assert statuses == {1: "completed", 2: "completed", 3: "not_started"}
+
+
+def test_settings_value_is_escaped_once(local_bot, driver):
+    start_room(driver)
+    driver.command(SELLER, "settings timezone Europe/&lt;Berlin&gt; &amp; co")
+    message = last_ephemeral(local_bot, SELLER)
+    assert message.startswith("`Europe/&lt;Berlin&gt; &amp; co` is not an IANA time zone name.")
+    assert "&amp;lt;" not in message
 
 
 def test_help_lists_commands(local_bot, driver):

@@ -5,7 +5,7 @@ from sqlalchemy import event, func, select
 
 from storage import plans
 from storage.errors import ConflictError, InvalidInputError, NotFoundError
-from storage.models import Activity, DealRoom, Side, Status, Task
+from storage.models import Activity, DealRoom, Milestone, Side, Status, Task
 from tests.conftest import FIXED_NOW
 
 TEAM = "T0HOME"
@@ -257,3 +257,148 @@ def test_concurrent_adds_get_distinct_numbers(sessions):
         numbers = sorted(session.scalars(select(Task.number)))
         assert numbers == list(range(1, workers + 1))
         assert plans.require_room(session, TEAM, CHANNEL).next_task_number == workers + 1
+
+
+def add_legacy_milestone(session, room, title, position):
+    """Insert a milestone as older versions could, past the title rules of `add_milestone`."""
+    milestone = Milestone(
+        room_id=room.id,
+        position=position,
+        title=title,
+        status=Status.NOT_STARTED,
+        status_manual=False,
+        created_at=FIXED_NOW,
+    )
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def resolve_among(session, room, references):
+    index, milestone = plans.resolve_milestone_among(session, room, references)
+    return references[index], milestone.title
+
+
+PHASES = ["Phase 1", "Phase 1: Discovery", "Phase 10"]
+
+
+@pytest.mark.parametrize(
+    ("titles", "references", "expected"),
+    [
+        # The longest reference that is a whole title wins over a shorter whole title.
+        (PHASES, ["Phase 1", "Phase 1: Discovery"], ("Phase 1: Discovery", "Phase 1: Discovery")),
+        (
+            ["Phase 1: Discovery"],
+            ["Phase 1", "Phase 1: Discovery"],
+            ("Phase 1: Discovery", "Phase 1: Discovery"),
+        ),
+        # A whole title wins over a reference that only begins a title.
+        (
+            ["Phase 1: Discovery", "Legal"],
+            ["Legal", "Legal: Agree terms"],
+            ("Legal", "Legal"),
+        ),
+        (PHASES, ["phase 1", "phase 1: discovery"], ("phase 1: discovery", "Phase 1: Discovery")),
+        # Numbers name milestones exactly too.
+        (PHASES, ["2", "2: Agree terms"], ("2", "Phase 1: Discovery")),
+        (PHASES, ["#3", "#3: Agree terms"], ("#3", "Phase 10")),
+        # With no whole title, the one reference that begins exactly one title.
+        (["Legal review"], ["Legal", "Legal: Agree terms"], ("Legal", "Legal review")),
+        (["Phase 1: Discovery"], ["Phase 1: Disc"], ("Phase 1: Disc", "Phase 1: Discovery")),
+    ],
+)
+def test_resolve_milestone_among_readings(sessions, titles, references, expected):
+    with sessions.begin() as session:
+        room = make_room(session)
+        for title in titles:
+            add_milestone(session, room, title)
+        assert resolve_among(session, room, references) == expected
+
+
+def test_resolve_rejects_readings_that_each_begin_a_title(sessions):
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room, "Phase 1: Discovery")
+        with pytest.raises(InvalidInputError) as raised:
+            plans.resolve_milestone_among(session, room, ["Phase 1", "Phase 1: Disc"])
+    message = raised.value.message
+    assert message.startswith(
+        "It is unclear where the milestone ends, because `Phase 1` and `Phase 1: Disc` "
+        "each begin a milestone title."
+    )
+    assert '`/map add task "Phase 1: Discovery": Kickoff call`' in message
+
+
+def test_resolve_rejects_beginning_of_several_titles(sessions):
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room, "Legal review")
+        add_milestone(session, room, "Legal sign-off")
+        with pytest.raises(InvalidInputError) as raised:
+            plans.resolve_milestone(session, room, "legal")
+    assert raised.value.message == (
+        "`legal` begins more than one milestone title: 1. Legal review, 2. Legal sign-off. "
+        "Type the whole title or the milestone's number."
+    )
+
+
+def test_resolve_rejects_title_shared_by_old_milestones(sessions):
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room, "Kickoff")
+        add_legacy_milestone(session, room, "Legal", 2)
+        add_legacy_milestone(session, room, "legal", 3)
+        with pytest.raises(InvalidInputError) as raised:
+            plans.resolve_milestone(session, room, "Legal")
+        assert raised.value.message == (
+            "More than one milestone is titled `Legal`: 2. Legal, 3. legal. "
+            "Name the milestone by its number, like `2`."
+        )
+        assert plans.resolve_milestone(session, room, "3").title == "legal"
+
+
+def test_resolve_number_wins_over_old_number_title(sessions):
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room, "Kickoff")
+        add_legacy_milestone(session, room, "1", 2)
+        assert plans.resolve_milestone(session, room, "1").title == "Kickoff"
+        # Past the last position, the number is read as a title.
+        add_legacy_milestone(session, room, "7", 3)
+        assert plans.resolve_milestone(session, room, "7").title == "7"
+
+
+@pytest.mark.parametrize("title", ["Security review", "security REVIEW", " Security  review "])
+def test_add_milestone_rejects_used_title(sessions, title):
+    with sessions.begin() as session:
+        room = make_room(session)
+        add_milestone(session, room, "Kickoff")
+        add_milestone(session, room, "Security review")
+    with sessions.begin() as session, pytest.raises(ConflictError) as raised:
+        add_milestone(session, plans.require_room(session, TEAM, CHANNEL), title)
+    clean = " ".join(title.split())
+    assert raised.value.message == (
+        "Milestone 2 is already titled “Security review”. Give this milestone a title no "
+        f"other milestone of the plan has (case is ignored), like “{clean} 2”."
+    )
+    with sessions.begin() as session:
+        assert session.scalar(select(func.count()).select_from(Milestone)) == 2
+
+
+def test_add_milestone_allows_title_of_other_room(sessions):
+    with sessions.begin() as session:
+        add_milestone(session, make_room(session), "Kickoff")
+        other = make_room(session, channel="C0OTHER")
+        assert add_milestone(session, other, "Kickoff").title == "Kickoff"
+
+
+@pytest.mark.parametrize("title", ["2", "#2", " 12 ", "٣"])
+def test_add_milestone_rejects_number_title(sessions, title):
+    with sessions.begin() as session:
+        room = make_room(session)
+        with pytest.raises(InvalidInputError) as raised:
+            add_milestone(session, room, title)
+    clean = title.strip()
+    assert raised.value.message.startswith(f"“{clean}” can't be a milestone title")
+    with sessions.begin() as session:
+        assert session.scalar(select(func.count()).select_from(Milestone)) == 0

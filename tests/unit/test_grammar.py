@@ -6,12 +6,14 @@ from bot.grammar import (
     AddTask,
     Help,
     Init,
+    InvalidTaskReading,
     OpenMilestoneForm,
     OpenTaskForm,
     SetTaskStatus,
     Settings,
     Side,
     Status,
+    TaskReading,
     TaskStatus,
     check_title,
     command_words,
@@ -28,6 +30,24 @@ def error_message(text: str) -> str:
     return error.value.message
 
 
+def reading(
+    milestone_ref: str = "Security review",
+    title: str = "Share SOC 2 report",
+    owner_user_id: str | None = None,
+    owner_name: str | None = None,
+    side: Side | None = None,
+    due_text: str | None = None,
+) -> TaskReading:
+    return TaskReading(
+        milestone_ref=milestone_ref,
+        title=title,
+        owner_user_id=owner_user_id,
+        owner_name=owner_name,
+        side=side,
+        due_text=due_text,
+    )
+
+
 def task(
     milestone_ref: str = "Security review",
     title: str = "Share SOC 2 report",
@@ -36,14 +56,9 @@ def task(
     side: Side | None = None,
     due_text: str | None = None,
 ) -> AddTask:
-    return AddTask(
-        milestone_ref=milestone_ref,
-        title=title,
-        owner_user_id=owner_user_id,
-        owner_name=owner_name,
-        side=side,
-        due_text=due_text,
-    )
+    """Return the command for text with one `:`, so with one reading."""
+    only = reading(milestone_ref, title, owner_user_id, owner_name, side, due_text)
+    return AddTask(readings=(only,))
 
 
 @pytest.mark.parametrize(
@@ -258,10 +273,6 @@ def test_owner_name_options_in_any_order(options):
             "add task Legal: Intro <@U0BUYER|bo> to <@U0SELLER|ada>",
             task(milestone_ref="Legal", title="Intro @bo to", owner_user_id="U0SELLER"),
         ),
-        (
-            "add task Legal: Intro <@U0BUYER|bo> <@U0SELLER|ada>",
-            task(milestone_ref="Legal", title="Intro @bo", owner_user_id="U0SELLER"),
-        ),
         # Links and channel mentions come back as the text people typed.
         (
             "add task Legal: Sign DPA at <https://example.com/dpa|example.com/dpa> seller",
@@ -283,11 +294,6 @@ def test_owner_name_options_in_any_order(options):
         (
             "add task <https://example.com|Docs>: Read them",
             task(milestone_ref="Docs", title="Read them"),
-        ),
-        # Only the first colon separates the milestone from the title.
-        (
-            "add task Legal: Agree terms: price and SLA",
-            task(milestone_ref="Legal", title="Agree terms: price and SLA"),
         ),
         (
             "add task Legal: a &lt; b &amp;&amp; c &gt; d",
@@ -346,6 +352,119 @@ def test_add_task_quoted_titles(text, expected):
     assert parse_command(text) == expected
 
 
+def test_add_task_reads_each_colon():
+    command = parse_command("add task Phase 1: Discovery: Kickoff call")
+    assert command == AddTask(
+        readings=(
+            reading(milestone_ref="Phase 1", title="Discovery: Kickoff call"),
+            reading(milestone_ref="Phase 1: Discovery", title="Kickoff call"),
+        )
+    )
+
+
+def test_add_task_readings_share_options():
+    command = parse_command("add task Legal: Agree terms: price <@U0SELLER|ada> due friday")
+    assert command == AddTask(
+        readings=(
+            reading("Legal", "Agree terms: price", owner_user_id="U0SELLER", due_text="friday"),
+            reading("Legal: Agree terms", "price", owner_user_id="U0SELLER", due_text="friday"),
+        )
+    )
+
+
+def test_add_task_quoted_milestone_has_one_reading():
+    command = parse_command('add task "Phase 1": Discovery: Kickoff call')
+    assert command == task(milestone_ref="Phase 1", title="Discovery: Kickoff call")
+
+
+def test_add_task_keeps_invalid_later_reading():
+    command = parse_command("add task Phase 1: Discovery:")
+    assert isinstance(command, AddTask)
+    first, second = command.readings
+    assert first == reading(milestone_ref="Phase 1", title="Discovery:")
+    assert isinstance(second, InvalidTaskReading)
+    assert second.milestone_ref == "Phase 1: Discovery"
+    assert second.message.startswith("The task title is missing after the `:`.")
+
+
+def test_add_task_keeps_invalid_first_reading():
+    command = parse_command('add task Phase 1: "Discovery: Kickoff call')
+    assert isinstance(command, AddTask)
+    first, second = command.readings
+    assert isinstance(first, InvalidTaskReading)
+    assert first.message.startswith("The double quote at the start of")
+    assert second == reading(milestone_ref='Phase 1: "Discovery', title="Kickoff call")
+
+
+def test_add_task_stops_reading_past_longest_title():
+    milestone = "m" * 199
+    command = parse_command(f"add task {milestone}: a: b")
+    assert command == task(milestone_ref=milestone, title="a: b")
+
+
+def test_add_task_link_colon_not_split():
+    command = parse_command("add task Legal: Read <https://example.com|docs>: part 2")
+    assert isinstance(command, AddTask)
+    refs = [r.milestone_ref for r in command.readings]
+    assert refs == ["Legal", "Legal: Read docs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        (
+            "add task Security review: two owners <@U0BUYER|bea.buyer> <@U0SELLER|sam.seller>",
+            "`@bea.buyer`",
+            "`@sam.seller`",
+        ),
+        (
+            "add task Security review: two owners owner Dana <@U0SELLER|sam.seller>",
+            "`owner Dana`",
+            "`@sam.seller`",
+        ),
+        (
+            "add task Security review: Review <@U0SELLER|sam.seller> owner Dana buyer",
+            "`@sam.seller`",
+            "`owner Dana`",
+        ),
+        ("add task Legal: Sign owner Dana owner Eve due friday", "`owner Dana`", "`owner Eve`"),
+        ("add task Legal: Intro <@U0BUYER|bo> <@U0SELLER|ada>", "`@bo`", "`@ada`"),
+        ('add task Legal: "Sign" <@U0BUYER|bo> seller @U0SELLER', "`@bo`", "`@U0SELLER`"),
+        ("add task Phase 1: Kickoff: Call <@U0BUYER|bo> <@U0SELLER|ada>", "`@bo`", "`@ada`"),
+    ],
+)
+def test_add_task_rejects_second_owner(text, first, second):
+    message = error_message(text)
+    assert message.startswith(
+        f"{first} and {second} both name an owner, but a task has one owner. Keep one, "
+        f"like `{TASK_EXAMPLE}`."
+    )
+    assert '`/map add task Legal review: "Update owner list" @ada`' in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A bare `owner` before the owner has no name, so it stays in the title.
+        (
+            "add task Legal: Update owner <@U0SELLER|ada>",
+            task(milestone_ref="Legal", title="Update owner", owner_user_id="U0SELLER"),
+        ),
+        # A quoted title keeps the words that would otherwise be a second owner.
+        (
+            'add task Legal: "Update owner list" <@U0SELLER|ada>',
+            task(milestone_ref="Legal", title="Update owner list", owner_user_id="U0SELLER"),
+        ),
+        (
+            'add task Legal: "Intro @bo" <@U0SELLER|ada>',
+            task(milestone_ref="Legal", title="Intro @bo", owner_user_id="U0SELLER"),
+        ),
+    ],
+)
+def test_add_task_owner_words_in_title(text, expected):
+    assert parse_command(text) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -357,6 +476,9 @@ def test_add_task_quoted_titles(text, expected):
         ("reset #7", SetTaskStatus(7, TaskStatus.NOT_STARTED)),
         ("reset #007", SetTaskStatus(7, TaskStatus.NOT_STARTED)),
         ("done #2147483647", SetTaskStatus(2147483647, TaskStatus.COMPLETED)),
+        ("complete #7", SetTaskStatus(7, TaskStatus.COMPLETED)),
+        ("Finish #1", SetTaskStatus(1, TaskStatus.COMPLETED)),
+        ("finish 12", SetTaskStatus(12, TaskStatus.COMPLETED)),
     ],
 )
 def test_set_task_status(text, expected):
@@ -389,7 +511,7 @@ def test_set_task_status_rejects_bad_numbers(text, shown):
     assert f"`/map {verb} #7`" in message
 
 
-@pytest.mark.parametrize("verb", ["done", "start", "reset"])
+@pytest.mark.parametrize("verb", ["done", "complete", "finish", "start", "reset"])
 def test_set_task_status_rejects_missing_number(verb):
     message = error_message(verb)
     assert message == f"The task number is missing. Type it like `/map {verb} #7`."
@@ -411,6 +533,8 @@ def test_set_task_status_rejects_extra_text():
         ("strat", "/map start"),
         ("rest", "/map reset"),
         ("ad", "/map add"),
+        ("finsh", "/map finish"),
+        ("complet", "/map complete"),
     ],
 )
 def test_unknown_command_suggests_close_one(word, suggestion):
@@ -502,6 +626,18 @@ def test_add_milestone_rejects_long_title():
     message = error_message("add milestone " + "x" * 250 + " due friday")
     assert message.startswith("The milestone title is 250 characters long")
     assert "200" in message
+
+
+@pytest.mark.parametrize(("title", "position"), [("2", "2"), ("#2", "2"), ("007", "7")])
+def test_add_milestone_rejects_number_title(title, position):
+    message = error_message(f"add milestone {title} due friday")
+    assert message.startswith(f"“{title}” can't be a milestone title, because a number names")
+    assert f"“Phase {position}”" in message
+
+
+def test_add_milestone_accepts_number_in_title():
+    assert parse_command("add milestone Phase 2") == AddMilestone("Phase 2", None)
+    assert parse_command("add milestone 2027 rollout") == AddMilestone("2027 rollout", None)
 
 
 def test_add_milestone_accepts_title_of_200_characters():
@@ -646,6 +782,11 @@ def test_parse_settings_keeps_rest():
     assert parse_command("SETTINGS") == Settings("")
 
 
+def test_parse_settings_decodes_slack_escaping():
+    command = parse_command("settings timezone Europe/&lt;Berlin&gt; &amp; co")
+    assert command == Settings("timezone Europe/<Berlin> & co")
+
+
 def test_command_words():
     assert command_words() == (
         "help",
@@ -653,6 +794,8 @@ def test_command_words():
         "status",
         "add",
         "done",
+        "complete",
+        "finish",
         "start",
         "reset",
         "settings",
@@ -672,6 +815,8 @@ def test_command_words():
         "`/map help`",
         '`/map add task Legal review: "Send redlines to buyer" seller`',
         "`/map settings timezone Europe/Berlin`",
+        '`/map add task "Phase 1: Discovery": Kickoff call`',
+        "`/map complete` and `/map finish` do the same",
     ],
 )
 def test_help_text_shows_example(example):
@@ -698,6 +843,8 @@ def test_help_text_escapes_angle_brackets():
         "/map done #7",
         "/map reset #7",
         '/map add task Legal review: "Send redlines to buyer" seller',
+        '/map add task "Phase 1: Discovery": Kickoff call',
+        '/map add task Legal review: "Update owner list" <@U0SELLER|ada>',
     ],
 )
 def test_help_examples_parse(example):
