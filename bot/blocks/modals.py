@@ -43,6 +43,8 @@ SIDE_HINT_NEW = (
     "Slack Connect guests, are buyers, and a typed name is a buyer."
 )
 SIDE_HINT_EDIT = "If you pick a new owner and leave this as it is, it follows the new owner."
+# `/map add task` without an owner makes the person typing it the owner, and so does the form.
+OWNER_HINT_NEW = "Leave this and the name below empty to own the task yourself."
 
 
 def loading_modal(title: str) -> dict[str, Any]:
@@ -84,6 +86,7 @@ def task_modal(
             block_id=ids.FIELD_OWNER,
             label="Owner",
             optional=True,
+            hint=OWNER_HINT_NEW if task is None else None,
             element=UserSelectElement(
                 action_id=ids.FIELD_OWNER,
                 placeholder="Pick a person",

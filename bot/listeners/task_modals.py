@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -120,7 +120,7 @@ class TaskForms:
         if submission is None:
             return
         errors = FieldErrors()
-        form = TaskForm.read(submission, errors)
+        form = default_owner(TaskForm.read(submission, errors), submission)
         check_title_and_owner(form, errors)
         person = self._check_person(client, form, errors)
         side = resolve_side(form, person, submission.context, self.services.team_id)
@@ -254,6 +254,17 @@ def add_task_view(plan: PlanView | None, context: ModalContext) -> dict[str, Any
     if not plan.milestones:
         return notice_modal("Add task", NO_MILESTONES)
     return task_modal(context, plan.milestones)
+
+
+def default_owner(form: TaskForm, submission: Submission) -> TaskForm:
+    """Make the submitter the owner of a new task that names no owner, as `/map add task` does.
+
+    An edit keeps its owner fields as submitted, so clearing both is an error there.
+    """
+    adding = submission.context.task_id is None
+    if adding and form.owner_user_id is None and form.owner_name is None:
+        return replace(form, owner_user_id=submission.user_id)
+    return form
 
 
 def check_title_and_owner(form: TaskForm, errors: FieldErrors) -> None:

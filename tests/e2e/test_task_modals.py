@@ -63,6 +63,10 @@ def open_edit_form(bot, driver, number: int, user=SELLER) -> dict:
     return only_view(bot, user)
 
 
+def block_of(view: dict, block_id: str) -> dict:
+    return next(block for block in view["blocks"] if block.get("block_id") == block_id)
+
+
 def edit_answers(view: dict, **overrides) -> dict:
     """Submit the edit form as it is shown, with `overrides` typed over it."""
     answers = initial_values(view)
@@ -150,6 +154,46 @@ def test_add_side_follows_owner(local_bot, driver, owner, name, side, expected):
     assert task.owner_name == name
 
 
+@pytest.mark.parametrize(
+    ("user", "side", "expected"),
+    [
+        (SELLER, None, Side.SELLER),
+        (BUYER, None, Side.BUYER),
+        (SELLER, "buyer", Side.BUYER),
+    ],
+)
+def test_add_without_owner_is_yours(local_bot, driver, user, side, expected):
+    sample_plan(driver)
+    view = open_add_form(local_bot, driver, user=user)
+    answers = new_task_answers(local_bot, **{ids.FIELD_OWNER: None, ids.FIELD_SIDE: side})
+
+    assert closed(driver.submit(user, view["id"], answers))
+
+    task = task_row(local_bot, 4)
+    assert task is not None
+    assert task.owner_user_id == user
+    assert task.owner_name is None
+    assert task.side is expected
+    assert last_ephemeral(local_bot, user) == (
+        f"Added task *#4 Send the MSA* to *Legal review* for <@{user}> ({expected.value})."
+    )
+
+
+def test_add_form_owner_hint_says_yours(local_bot, driver):
+    sample_plan(driver)
+    add_view = open_add_form(local_bot, driver)
+    driver.close(SELLER, add_view["id"])
+    edit_view = open_edit_form(local_bot, driver, 1)
+
+    add_owner = block_of(add_view, ids.FIELD_OWNER)
+    edit_owner = block_of(edit_view, ids.FIELD_OWNER)
+    assert add_owner["optional"] is True
+    assert add_owner["hint"]["text"] == (
+        "Leave this and the name below empty to own the task yourself."
+    )
+    assert "hint" not in edit_owner
+
+
 def test_add_button_opens_form_and_redraws_plan(local_bot, driver):
     sample_plan(driver)
     ts = post_plan(local_bot, driver)
@@ -196,7 +240,6 @@ def test_add_with_used_trigger_tells_person(local_bot, driver):
         ({ids.FIELD_TITLE: "x" * 201}, ids.FIELD_TITLE, "The task title is 201 characters long"),
         ({ids.FIELD_OWNER: "U0OTHERBOT"}, ids.FIELD_OWNER, "otherbot is a bot and can't own"),
         ({ids.FIELD_OWNER: "U0GONE"}, ids.FIELD_OWNER, "gone.person has been deactivated"),
-        ({ids.FIELD_OWNER: None}, ids.FIELD_OWNER, "Pick the person who owns this task"),
         ({ids.FIELD_OWNER_NAME: "Dana"}, ids.FIELD_OWNER_NAME, "A task has one owner."),
         (
             {ids.FIELD_OWNER: None, ids.FIELD_OWNER_NAME: "n" * 201},
@@ -406,6 +449,20 @@ def test_edit_of_overdue_task_needs_no_confirmation(local_bot, driver):
     task = task_row(local_bot, 3)
     assert task is not None
     assert task.title == "Redlines"
+
+
+@pytest.mark.parametrize("number", [1, 3])
+def test_edit_without_owner_is_rejected(local_bot, driver, number):
+    sample_plan(driver)
+    view = open_edit_form(local_bot, driver, number)
+    before = row_counts(local_bot)
+    answers = edit_answers(view, **{ids.FIELD_OWNER: None, ids.FIELD_OWNER_NAME: None})
+
+    errors = field_errors(driver.submit(SELLER, view["id"], answers))
+
+    assert list(errors) == [ids.FIELD_OWNER]
+    assert errors[ids.FIELD_OWNER].startswith("Pick the person who owns this task")
+    assert row_counts(local_bot) == before
 
 
 def test_edit_can_remove_due_date(local_bot, driver):
