@@ -47,6 +47,10 @@ VIEW_BUILDERS: dict[str, ViewBuilder] = {
     ids.MILESTONE_STATUS: milestone_status_modal,
     ids.MILESTONE_DELETE: milestone_delete_modal,
 }
+MILESTONE_ALREADY_DELETED = (
+    "This milestone was already deleted, so nothing changed. "
+    "Type `/map status` to see the current plan."
+)
 
 
 class MilestoneControls:
@@ -254,6 +258,8 @@ class MilestoneControls:
         if submission is None:
             return
 
+        # NOTE: a task added to the milestone after this confirmation opened is deleted
+        # with it, although the confirmation did not list it.
         def delete(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
             heading = milestone_heading(_view_of(milestone))
             count = plan_edits.delete_milestone(
@@ -264,8 +270,9 @@ class MilestoneControls:
             text = f"Deleted milestone {heading}{tasks}."
             return support.Outcome(changed=True, confirmation=text)
 
-        # A milestone already deleted, by someone else or an earlier click, needs nothing.
-        work = self._on_milestone(delete, submission, when_gone=support.Outcome())
+        # Deleted already, by someone else or by an earlier click: tell the person, change nothing.
+        already_deleted = support.Outcome(notice=MILESTONE_ALREADY_DELETED)
+        work = self._on_milestone(delete, submission, when_gone=already_deleted)
         self._finish(ack, client, submission, "Delete milestone", work)
 
     # Helpers

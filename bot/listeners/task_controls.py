@@ -32,6 +32,9 @@ from storage.views import PlanView, TaskView
 logger = logging.getLogger(__name__)
 
 STATUS_VERBS = frozenset({ids.MENU_IN_PROGRESS, ids.MENU_NOT_STARTED})
+TASK_ALREADY_DELETED = (
+    "This task was already deleted, so nothing changed. Type `/map status` to see the current plan."
+)
 
 
 class TaskMenu:
@@ -133,9 +136,11 @@ class TaskMenu:
 
         def delete(session: Session) -> support.Outcome:
             room, task = self._find_task(session, submission)
-            if room is None or task is None:
-                # Deleted already, by someone else or by an earlier click: nothing to do.
-                return support.Outcome()
+            if room is None:
+                return support.Outcome(notice=plans.NOT_A_ROOM)
+            if task is None:
+                # Deleted already, by someone else or by an earlier click: tell the person.
+                return support.Outcome(notice=TASK_ALREADY_DELETED)
             heading = task_heading(plan_edits.task_view(task))
             plan_edits.delete_task(
                 session, room, task, actor=submission.user_id, now=self.services.now()

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot import ids
+from bot.listeners.milestone_controls import MILESTONE_ALREADY_DELETED
 from storage.models import Status
 from storage.plan_edits import MILESTONE_GONE
 from tests.e2e.conftest import (
@@ -364,6 +365,23 @@ def test_delete_empty_milestone_says_so(local_bot, driver):
     driver.submit(SELLER, view["id"], {})
 
     assert last_ephemeral(local_bot, SELLER) == "Deleted milestone *3. Kickoff*."
+
+
+def test_delete_twice_says_already_deleted(local_bot, driver):
+    sample_plan(driver)
+    ts = post_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_DELETE, "Legal review", user=SELLER)
+    pick(local_bot, driver, ts, ids.MILESTONE_DELETE, "Legal review", user=SELLER_2)
+
+    first = driver.submit(SELLER, only_view(local_bot, SELLER)["id"], {})
+    before = row_counts(local_bot)
+    second = driver.submit(SELLER_2, only_view(local_bot, SELLER_2)["id"], {})
+
+    assert closed(first)
+    assert MILESTONE_ALREADY_DELETED in notice_text(second)
+    assert row_counts(local_bot) == before
+    assert activity_actions(local_bot).count("milestone.deleted") == 1
+    assert milestone_order(local_bot) == [(1, "Security review")]
 
 
 def test_edit_of_deleted_milestone_explains(local_bot, driver):

@@ -9,6 +9,7 @@ import pytest
 from bot import ids
 from bot.listeners.errors import APOLOGY
 from bot.listeners.modal_support import FORM_TOO_SLOW
+from bot.listeners.task_controls import TASK_ALREADY_DELETED
 from bot.listeners.task_modals import NO_MILESTONES, TASK_DELETED
 from storage import plans
 from storage.models import Side, Status
@@ -16,6 +17,7 @@ from tests.e2e.conftest import (
     BUYER,
     SELLER,
     SELLER_2,
+    ephemeral_texts,
     last_ephemeral,
     sample_plan,
     send_plan_updates,
@@ -639,11 +641,14 @@ def test_delete_twice_deletes_once(local_bot, driver):
     driver.click(SELLER_2, ts, ids.TASK_OVERFLOW, value=value)
 
     first = driver.submit(SELLER, only_view(local_bot, SELLER)["id"], {})
+    before = row_counts(local_bot)
     second = driver.submit(SELLER_2, only_view(local_bot, SELLER_2)["id"], {})
 
     assert closed(first)
-    assert closed(second)
+    assert TASK_ALREADY_DELETED in notice_text(second)
+    assert row_counts(local_bot) == before
     assert activity_actions(local_bot).count("task.deleted") == 1
+    assert ephemeral_texts(local_bot, SELLER_2) == []
 
 
 def test_menu_on_deleted_task_explains(local_bot, driver):
