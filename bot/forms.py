@@ -23,7 +23,9 @@ class ModalContext:
     travels here. `message_ts` is the plan message the modal was opened from,
     if any. `version`, `owner_user_id` and `side` are the task as the edit
     form showed it. `past_due_ok` is a past due date that the person was
-    warned about, so submitting it again keeps it.
+    warned about, so submitting it again keeps it. `shown_values` maps the
+    milestone fields that a milestone form changes to the values it showed
+    (see `storage.plan_edits.milestone_fields`).
     """
 
     channel_id: str
@@ -34,6 +36,7 @@ class ModalContext:
     owner_user_id: str | None = None
     side: str | None = None
     past_due_ok: str | None = None
+    shown_values: dict[str, str | None] | None = None
 
     def encode(self) -> str:
         values = {key: value for key, value in asdict(self).items() if value is not None}
@@ -45,6 +48,8 @@ class ModalContext:
         values = json.loads(text or "{}")
         if not isinstance(values, dict) or not isinstance(values.get("channel_id"), str):
             raise ValueError("private_metadata has no channel_id")
+        if not isinstance(values.get("shown_values", {}), dict):
+            raise ValueError("private_metadata has shown_values that are not an object")
         known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
         return cls(**known)
 

@@ -9,19 +9,20 @@ and returns False, so a click on an outdated message is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import plans
 from storage.errors import ConflictError, InvalidInputError, NotFoundError
 from storage.models import DealRoom, Milestone, Side, Status, Task
 from storage.rules import clean_title
-from storage.views import TaskView
+from storage.views import MilestoneView, TaskView
 
 MILESTONE_GONE = (
     "That milestone is no longer in this plan. Type `/map status` to see the current plan."
@@ -59,6 +60,63 @@ def stale_edit_message(current: TaskView, owner: str) -> str:
         f"“{title}”, owned by {owner} ({current.side.value}), {due}. "
         "Close this and try again."
     )
+
+
+class StaleMilestoneError(ConflictError):
+    """An edit based on milestone values that changed since. `current` is the milestone now."""
+
+    def __init__(self, current: MilestoneView) -> None:
+        super().__init__(stale_milestone_message(current))
+        self.current = current
+
+
+def stale_milestone_message(current: MilestoneView) -> str:
+    """Describe the current values of a milestone that someone else changed, as plain text."""
+    title = current.title if len(current.title) <= 80 else current.title[:79] + "…"
+    due = f"due {current.due_date.isoformat()}" if current.due_date else "with no due date"
+    source = "set by hand" if current.status_manual else "from its tasks"
+    return (
+        f"Someone changed this milestone while you were editing: it is now titled “{title}”, "
+        f"{due}, with the status {current.status.label} ({source}). Close this and try again."
+    )
+
+
+def milestone_fields(milestone: Milestone | MilestoneView) -> dict[str, str | None]:
+    """Return the fields people edit on a milestone, as JSON values that a form can carry.
+
+    `manual_status` is the status set by hand, or None while the status follows the tasks.
+    """
+    return {
+        "title": milestone.title,
+        "due_date": plans._iso(milestone.due_date),
+        "manual_status": milestone.status.value if milestone.status_manual else None,
+    }
+
+
+def check_milestone_unchanged(
+    session: Session,
+    room: DealRoom,
+    milestone: Milestone,
+    shown_values: Mapping[str, str | None],
+) -> None:
+    """Raise StaleMilestoneError unless the milestone still has the values a form showed.
+
+    `shown_values` maps names from `milestone_fields` to the values the form
+    showed, and an unknown name counts as changed. The milestone row is locked
+    until the commit first, so an edit submitted at the same moment waits for
+    this transaction and then reads its result.
+    """
+    _check_milestone(room, milestone)
+    # A no-op UPDATE locks the row on both databases: PostgreSQL makes a second
+    # writer wait for the commit, and SQLite lets one writer in at a time. SELECT
+    # ... FOR UPDATE would lock on PostgreSQL only, because SQLite has no such clause.
+    lock = update(Milestone).where(Milestone.id == milestone.id).values(title=Milestone.title)
+    session.execute(lock.execution_options(synchronize_session=False))
+    session.refresh(milestone)
+    current = milestone_fields(milestone)
+    for name, value in shown_values.items():
+        if name not in current or current[name] != value:
+            raise StaleMilestoneError(milestone_view(milestone))
 
 
 @dataclass(frozen=True)
@@ -386,6 +444,19 @@ def task_view(task: Task) -> TaskView:
         completed_at=task.completed_at,
         completed_by=task.completed_by,
         version=task.version,
+    )
+
+
+def milestone_view(milestone: Milestone) -> MilestoneView:
+    """Return a read-only snapshot of a milestone's own fields; its tasks are left out."""
+    return MilestoneView(
+        id=milestone.id,
+        position=milestone.position,
+        title=milestone.title,
+        due_date=milestone.due_date,
+        status=milestone.status,
+        status_manual=milestone.status_manual,
+        tasks=(),
     )
 
 

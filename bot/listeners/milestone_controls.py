@@ -47,6 +47,12 @@ VIEW_BUILDERS: dict[str, ViewBuilder] = {
     ids.MILESTONE_STATUS: milestone_status_modal,
     ids.MILESTONE_DELETE: milestone_delete_modal,
 }
+# The fields each modal changes. The modal carries them as it showed them, and a
+# submission is rejected when someone changed them meanwhile.
+SHOWN_FIELDS = {
+    ids.MILESTONE_EDIT: ("title", "due_date"),
+    ids.MILESTONE_STATUS: ("manual_status",),
+}
 MILESTONE_ALREADY_DELETED = (
     "This milestone was already deleted, so nothing changed. "
     "Type `/map status` to see the current plan."
@@ -169,10 +175,13 @@ class MilestoneControls:
         milestone = next((m for m in milestones if m.id == milestone_id), None)
         view = notice_modal(title, plan_edits.MILESTONE_GONE)
         if milestone is not None:
+            fields = plan_edits.milestone_fields(milestone)
+            names = SHOWN_FIELDS.get(verb)
             context = ModalContext(
                 channel_id=click.channel_id,
                 message_ts=click.message_ts or None,
                 milestone_id=milestone.id,
+                shown_values={name: fields[name] for name in names} if names else None,
             )
             view = VIEW_BUILDERS[verb](context, milestone)
         support.fill_modal(client, opened, view)
@@ -218,6 +227,9 @@ class MilestoneControls:
         check_milestone_title(form, errors)
 
         def edit(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
+            stale = _stale_error(session, room, milestone, submission, ids.FIELD_TITLE)
+            if stale is not None:
+                return stale
             outcome = support.Outcome(errors=errors)
             self._check_due(room, form, milestone.due_date, submission.context, outcome)
             if errors:
@@ -245,6 +257,9 @@ class MilestoneControls:
         def set_status(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
             if not picked:
                 return support.Outcome(errors=FieldErrors({ids.FIELD_STATUS: "Pick a status."}))
+            stale = _stale_error(session, room, milestone, submission, ids.FIELD_STATUS)
+            if stale is not None:
+                return stale
             changed = plan_edits.set_milestone_status(
                 session, room, milestone, status, actor=submission.user_id, now=self.services.now()
             )
@@ -261,7 +276,7 @@ class MilestoneControls:
         # NOTE: a task added to the milestone after this confirmation opened is deleted
         # with it, although the confirmation did not list it.
         def delete(session: Session, room: DealRoom, milestone: Milestone) -> support.Outcome:
-            heading = milestone_heading(_view_of(milestone))
+            heading = milestone_heading(plan_edits.milestone_view(milestone))
             count = plan_edits.delete_milestone(
                 session, room, milestone, actor=submission.user_id, now=self.services.now()
             )
@@ -345,17 +360,25 @@ def check_milestone_title(form: MilestoneForm, errors: FieldErrors) -> None:
         errors[ids.FIELD_TITLE] = error.message
 
 
-def _view_of(milestone: Milestone) -> MilestoneView:
-    """Return the fields of a milestone that its heading shows; its tasks are left out."""
-    return MilestoneView(
-        id=milestone.id,
-        position=milestone.position,
-        title=milestone.title,
-        due_date=milestone.due_date,
-        status=milestone.status,
-        status_manual=milestone.status_manual,
-        tasks=(),
-    )
+def _stale_error(
+    session: Session, room: DealRoom, milestone: Milestone, submission: Submission, block_id: str
+) -> support.Outcome | None:
+    """Return an error under `block_id` if the milestone changed since the modal showed it.
+
+    A modal opened by an older version of mapbot has no `shown_values` and is not checked.
+    """
+    shown_values = submission.context.shown_values or {}
+    try:
+        plan_edits.check_milestone_unchanged(session, room, milestone, shown_values)
+    except plan_edits.StaleMilestoneError as stale:
+        logger.info(
+            "Rejected a stale milestone edit (channel=%s user=%s milestone=%s)",
+            submission.context.channel_id,
+            submission.user_id,
+            milestone.id,
+        )
+        return support.Outcome(errors=FieldErrors({block_id: stale.message}))
+    return None
 
 
 def register(app: App, services: Services) -> MilestoneControls:

@@ -170,7 +170,10 @@ def test_modal_context_decode(text, expected):
     assert ModalContext.decode(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "[]", '{"task_id": 4}', "not json"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "[]", '{"task_id": 4}', "not json", '{"channel_id": "C1", "shown_values": "Alpha"}'],
+)
 def test_modal_context_rejects_foreign_metadata(text):
     with pytest.raises(ValueError):
         ModalContext.decode(text)
@@ -179,3 +182,13 @@ def test_modal_context_rejects_foreign_metadata(text):
 def test_modal_context_round_trip():
     context = ModalContext("C1", "1.2", 4, None, 2, "U1", "seller", "2026-11-30")
     assert ModalContext.decode(context.encode()) == context
+
+
+def test_modal_context_keeps_shown_values():
+    shown_values = {"title": "Alpha", "due_date": None}
+    context = ModalContext("C1", milestone_id=7, shown_values=shown_values)
+
+    decoded = ModalContext.decode(context.encode())
+
+    assert decoded.shown_values == shown_values
+    assert decoded == context

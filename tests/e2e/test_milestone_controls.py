@@ -415,3 +415,131 @@ def test_menu_click_from_other_room_changes_nothing(local_bot, driver):
     ephemerals = local_bot.standin.ephemerals("C0OTHER", SELLER)
     assert ephemerals[-1]["text"] == MILESTONE_GONE
     assert MILESTONE_GONE in view_text(only_view(local_bot, SELLER))
+
+
+# Edits made while someone else had the same form open
+
+
+def alpha_plan(bot, driver) -> str:
+    """Start a room with one milestone, Alpha, due 2027-01-15; return the plan message ts."""
+    start_room(driver)
+    driver.command(SELLER, "add milestone Alpha due 2027-01-15")
+    return post_plan(bot, driver)
+
+
+def form_answers(view: dict, **overrides) -> dict:
+    """Return the answers of a form as it is shown, with `overrides` typed over it."""
+    answers = initial_values(view)
+    answers.update(overrides)
+    return answers
+
+
+def test_stale_edit_keeps_other_due_date(local_bot, driver):
+    ts = alpha_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Alpha", user=SELLER)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Alpha", user=SELLER_2)
+    sams_form = only_view(local_bot, SELLER)
+    sols_form = only_view(local_bot, SELLER_2)
+    assert metadata(sams_form)["shown_values"] == {"title": "Alpha", "due_date": "2027-01-15"}
+
+    saved = driver.submit(
+        SELLER_2, sols_form["id"], form_answers(sols_form, **{ids.FIELD_DUE_DATE: "2027-03-01"})
+    )
+    before = row_counts(local_bot)
+    stale = driver.submit(
+        SELLER, sams_form["id"], form_answers(sams_form, **{ids.FIELD_TITLE: "Alpha launch"})
+    )
+
+    assert closed(saved)
+    assert field_errors(stale) == {
+        ids.FIELD_TITLE: "Someone changed this milestone while you were editing: it is now "
+        "titled “Alpha”, due 2027-03-01, with the status Not started (from its tasks). "
+        "Close this and try again."
+    }
+    milestone = milestone_row(local_bot, "Alpha")
+    assert milestone is not None
+    assert milestone.due_date == date(2027, 3, 1)
+    assert row_counts(local_bot) == before
+    assert only_view(local_bot, SELLER)["id"] == sams_form["id"]
+
+
+def test_stale_status_pick_changes_nothing(local_bot, driver):
+    ts = alpha_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_STATUS, "Alpha", user=SELLER)
+    pick(local_bot, driver, ts, ids.MILESTONE_STATUS, "Alpha", user=SELLER_2)
+    sams_form = only_view(local_bot, SELLER)
+    sols_form = only_view(local_bot, SELLER_2)
+    assert metadata(sams_form)["shown_values"] == {"manual_status": None}
+
+    driver.submit(SELLER_2, sols_form["id"], {ids.FIELD_STATUS: Status.COMPLETED.value})
+    before = row_counts(local_bot)
+    stale = driver.submit(SELLER, sams_form["id"], {ids.FIELD_STATUS: "automatic"})
+
+    errors = field_errors(stale)
+    assert list(errors) == [ids.FIELD_STATUS]
+    assert errors[ids.FIELD_STATUS].endswith(
+        "with the status Completed (set by hand). Close this and try again."
+    )
+    milestone = milestone_row(local_bot, "Alpha")
+    assert milestone is not None
+    assert (milestone.status, milestone.status_manual) == (Status.COMPLETED, True)
+    assert row_counts(local_bot) == before
+
+
+def test_edit_ignores_status_and_moves_meanwhile(local_bot, driver):
+    sample_plan(driver)
+    ts = post_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Security review", user=SELLER)
+    pick(local_bot, driver, ts, ids.MILESTONE_STATUS, "Security review", user=SELLER_2)
+    driver.submit(
+        SELLER_2, only_view(local_bot, SELLER_2)["id"], {ids.FIELD_STATUS: Status.COMPLETED.value}
+    )
+    pick(local_bot, driver, ts, ids.MILESTONE_DOWN, "Security review", user=SELLER_2)
+    view = only_view(local_bot, SELLER)
+
+    result = driver.submit(SELLER, view["id"], form_answers(view, **{ids.FIELD_TITLE: "Security"}))
+
+    assert closed(result)
+    milestone = milestone_row(local_bot, "Security")
+    assert milestone is not None
+    assert milestone.due_date == date(2027, 1, 15)
+    assert (milestone.position, milestone.status) == (2, Status.COMPLETED)
+
+
+def test_edit_past_due_date_survives_warning(local_bot, driver):
+    ts = alpha_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Alpha")
+    view = only_view(local_bot, SELLER)
+    answers = form_answers(view, **{ids.FIELD_DUE_DATE: "2026-12-01"})
+
+    errors = field_errors(driver.submit(SELLER, view["id"], answers))
+    assert errors[ids.FIELD_DUE_DATE].startswith("2026-12-01 is in the past")
+    assert metadata(only_view(local_bot, SELLER))["shown_values"] == {
+        "title": "Alpha",
+        "due_date": "2027-01-15",
+    }
+
+    assert closed(driver.submit(SELLER, view["id"], answers))
+    milestone = milestone_row(local_bot, "Alpha")
+    assert milestone is not None
+    assert milestone.due_date == date(2026, 12, 1)
+
+
+def test_longest_title_fits_form_metadata(local_bot, driver):
+    # Each of these characters is 12 characters in JSON's ASCII form, the worst case.
+    title = "🚀" * 200
+    start_room(driver)
+    driver.command(SELLER, "add milestone")
+    driver.submit(SELLER, only_view(local_bot, SELLER)["id"], {ids.FIELD_TITLE: title})
+    ts = post_plan(local_bot, driver)
+
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, title)
+    view = only_view(local_bot, SELLER)
+    assert view["callback_id"] == ids.VIEW_MILESTONE_EDIT
+    assert len(view["private_metadata"]) <= 3000
+    answers = form_answers(view, **{ids.FIELD_DUE_DATE: "2027-03-01"})
+
+    assert closed(driver.submit(SELLER, view["id"], answers))
+    milestone = milestone_row(local_bot, title)
+    assert milestone is not None
+    assert milestone.due_date == date(2027, 3, 1)

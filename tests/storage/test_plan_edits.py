@@ -448,3 +448,156 @@ def test_edits_reject_other_rooms(plan):
     with plan.begin() as session:
         assert session.scalar(select(func.count()).select_from(DealRoom)) == 2
         assert session.get(Milestone, foreign_id).title == "Foreign"
+
+
+def shown_fields(milestone, *names):
+    fields = plan_edits.milestone_fields(milestone)
+    return {name: fields[name] for name in names}
+
+
+@pytest.mark.parametrize(
+    ("names", "change"),
+    [
+        (("title", "due_date"), {"title": "Security and privacy"}),
+        (("title", "due_date"), {"due_date": date(2027, 3, 1)}),
+        (("manual_status",), {"status": Status.COMPLETED}),
+    ],
+)
+def test_check_unchanged_raises_current(plan, names, change):
+    with plan.begin() as session:
+        shown_values = shown_fields(milestone_titled(session, "Security"), *names)
+    with plan.begin() as session:
+        room, security = room_of(session), milestone_titled(session, "Security")
+        if "title" in change:
+            plan_edits.rename_milestone(
+                session, room, security, change["title"], actor="U2", now=LATER
+            )
+        if "due_date" in change:
+            plan_edits.set_milestone_due(
+                session, room, security, change["due_date"], actor="U2", now=LATER
+            )
+        if "status" in change:
+            plan_edits.set_milestone_status(
+                session, room, security, change["status"], actor="U2", now=LATER
+            )
+        security_id = security.id
+
+    with plan.begin() as session, pytest.raises(plan_edits.StaleMilestoneError) as raised:
+        security = session.get(Milestone, security_id)
+        plan_edits.check_milestone_unchanged(session, room_of(session), security, shown_values)
+
+    current = raised.value.current
+    assert current.title == change.get("title", "Security")
+    assert current.due_date == change.get("due_date")
+    assert current.status is change.get("status", Status.NOT_STARTED)
+
+
+def test_stale_milestone_message_shows_values(plan):
+    with plan.begin() as session:
+        room, security = room_of(session), milestone_titled(session, "Security")
+        plan_edits.set_milestone_due(
+            session, room, security, date(2027, 3, 1), actor="U2", now=LATER
+        )
+        view = plan_edits.milestone_view(security)
+        plan_edits.set_milestone_status(
+            session, room, security, Status.COMPLETED, actor="U2", now=LATER
+        )
+        manual = plan_edits.milestone_view(security)
+
+    assert plan_edits.stale_milestone_message(view) == (
+        "Someone changed this milestone while you were editing: it is now titled “Security”, "
+        "due 2027-03-01, with the status Not started (from its tasks). Close this and try again."
+    )
+    assert plan_edits.stale_milestone_message(manual).endswith(
+        "with the status Completed (set by hand). Close this and try again."
+    )
+
+
+def test_check_unchanged_ignores_other_fields(plan):
+    with plan.begin() as session:
+        security = milestone_titled(session, "Security")
+        edit_values = shown_fields(security, "title", "due_date")
+        status_values = shown_fields(security, "manual_status")
+    with plan.begin() as session:
+        room, security = room_of(session), milestone_titled(session, "Security")
+        # A move and a status that follows the tasks are not fields either form changes.
+        plan_edits.move_milestone(
+            session, room, security, plan_edits.Direction.DOWN, actor="U2", now=LATER
+        )
+        task = task_number(session, 1)
+        plans.set_task_status(session, room, task, Status.IN_PROGRESS, actor="U2", now=LATER)
+        assert security.status is Status.IN_PROGRESS
+
+    with plan.begin() as session:
+        room, security = room_of(session), milestone_titled(session, "Security")
+        plan_edits.check_milestone_unchanged(session, room, security, edit_values)
+        plan_edits.check_milestone_unchanged(session, room, security, status_values)
+        plan_edits.check_milestone_unchanged(session, room, security, {})
+
+
+def test_check_unchanged_rejects_unknown_field(plan):
+    with plan.begin() as session, pytest.raises(plan_edits.StaleMilestoneError):
+        security = milestone_titled(session, "Security")
+        plan_edits.check_milestone_unchanged(
+            session, room_of(session), security, {"colour": "blue"}
+        )
+
+
+def test_check_unchanged_rejects_other_rooms(plan):
+    with plan.begin() as session:
+        other = make_room(session, channel="C0OTHER")
+        foreign = add_milestone(session, other, "Foreign")
+        shown_values = shown_fields(foreign, "title")
+        with pytest.raises(NotFoundError):
+            plan_edits.check_milestone_unchanged(session, room_of(session), foreign, shown_values)
+
+
+def test_concurrent_milestone_edits_apply_once(plan):
+    import threading
+
+    from bot.services import Services
+
+    with plan.begin() as session:
+        shown_values = shown_fields(milestone_titled(session, "Security"), "title", "due_date")
+    services = Services(sessions=plan, team_id=TEAM)
+    first_wrote = threading.Event()
+    second_read = threading.Event()
+    results: dict[str, object] = {}
+
+    def edit(name: str, title: str) -> None:
+        attempts = []
+
+        def work(session):
+            room = room_of(session)
+            security = session.scalars(select(Milestone).where(Milestone.position == 1)).one()
+            attempts.append(1)
+            if name == "second" and len(attempts) == 1:
+                # The second editor reads the milestone after the first one changed it,
+                # before that change is committed, and then checks it.
+                first_wrote.wait(timeout=10)
+                second_read.set()
+            plan_edits.check_milestone_unchanged(session, room, security, shown_values)
+            plan_edits.rename_milestone(session, room, security, title, actor=name, now=LATER)
+            if name == "first":
+                first_wrote.set()
+                second_read.wait(timeout=10)
+
+        try:
+            services.write(work)
+            results[name] = "saved"
+        except plan_edits.StaleMilestoneError as error:
+            results[name] = error.current.title
+
+    threads = [
+        threading.Thread(target=edit, args=("first", "Security one")),
+        threading.Thread(target=edit, args=("second", "Security two")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert results == {"first": "saved", "second": "Security one"}
+    with plan.begin() as session:
+        assert milestone_titled(session, "Security one") is not None
+        assert len(activities(session, "milestone.renamed")) == 1
