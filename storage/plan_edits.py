@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from storage import plans
 from storage.errors import ConflictError, InvalidInputError, NotFoundError
 from storage.models import DealRoom, Milestone, Side, Status, Task
-from storage.rules import clean_title
+from storage.rules import clean_milestone_title, clean_title
 from storage.views import MilestoneView, TaskView
 
 MILESTONE_GONE = (
@@ -241,11 +241,18 @@ def delete_task(session: Session, room: DealRoom, task: Task, *, actor: str, now
 def rename_milestone(
     session: Session, room: DealRoom, milestone: Milestone, title: str, *, actor: str, now: datetime
 ) -> bool:
-    """Give a milestone a new title. Return False if the title is the same."""
+    """Give a milestone a new title. Return False if the title is the same.
+
+    Raises InvalidInputError for a title that reads as a number and
+    ConflictError for one that another milestone of the room has.
+    """
     _check_milestone(room, milestone)
-    clean = clean_title(title, "milestone title")
-    if clean == milestone.title:
+    # An unchanged title passes even if it breaks a newer rule, so that
+    # milestones made before the rule can still get a new due date.
+    if clean_title(title, "milestone title") == milestone.title:
         return False
+    clean = clean_milestone_title(title)
+    plans.check_title_unused(session, room, clean, renamed=milestone)
     before = {"title": milestone.title}
     milestone.title = clean
     _milestone_changed(session, room, milestone, actor, now, "milestone.renamed", before)
@@ -313,9 +320,12 @@ def add_milestone_at(
     """Add a milestone at `position` (1 is first), or at the end when it is None.
 
     The milestones from that position on move down one place. Raises
-    InvalidInputError for a position outside 1 to the number of milestones + 1.
+    InvalidInputError for a position outside 1 to the number of milestones + 1
+    or a title that reads as a number, and ConflictError for a title that
+    another milestone of the room has.
     """
-    clean = clean_title(title, "milestone title")
+    clean = clean_milestone_title(title)
+    plans.check_title_unused(session, room, clean)
     ordered = _ordered_milestones(session, room)
     last = len(ordered) + 1
     if position is None:

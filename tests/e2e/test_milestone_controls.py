@@ -259,6 +259,39 @@ def test_rename_to_empty_title_is_rejected(local_bot, driver):
     assert milestone_row(local_bot, "Legal review") is not None
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("security REVIEW", "Milestone 1 is already titled “Security review”."),
+        ("2", "“2” can't be a milestone title"),
+    ],
+)
+def test_rename_to_unusable_title_is_rejected(local_bot, driver, title, expected):
+    sample_plan(driver)
+    ts = post_plan(local_bot, driver)
+    pick(local_bot, driver, ts, ids.MILESTONE_EDIT, "Legal review")
+    before = row_counts(local_bot)
+
+    errors = field_errors(
+        driver.submit(SELLER, only_view(local_bot, SELLER)["id"], {ids.FIELD_TITLE: title})
+    )
+
+    assert errors[ids.FIELD_TITLE].startswith(expected)
+    assert milestone_row(local_bot, "Legal review") is not None
+    assert row_counts(local_bot) == before
+
+
+def test_add_with_used_title_is_rejected(local_bot, driver):
+    sample_plan(driver)
+    view = open_add_form(local_bot, driver)
+    before = row_counts(local_bot)
+
+    errors = field_errors(driver.submit(SELLER, view["id"], {ids.FIELD_TITLE: "Legal Review"}))
+
+    assert errors[ids.FIELD_TITLE].startswith("Milestone 2 is already titled “Legal review”.")
+    assert row_counts(local_bot) == before
+
+
 def test_manual_status_kept_until_automatic(local_bot, driver):
     sample_plan(driver)
     ts = post_plan(local_bot, driver)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import plan_edits, plans
-from storage.errors import InvalidInputError, NotFoundError
+from storage.errors import ConflictError, InvalidInputError, NotFoundError
 from storage.models import Activity, DealRoom, Milestone, Side, Status, Task
 from tests.conftest import FIXED_NOW
 
@@ -601,3 +601,61 @@ def test_concurrent_milestone_edits_apply_once(plan):
     with plan.begin() as session:
         assert milestone_titled(session, "Security one") is not None
         assert len(activities(session, "milestone.renamed")) == 1
+
+
+def test_rename_rejects_title_of_other_milestone(plan):
+    with plan.begin() as session, pytest.raises(ConflictError) as raised:
+        room = room_of(session)
+        legal = milestone_titled(session, "Legal")
+        plan_edits.rename_milestone(session, room, legal, "KICKOFF", actor="U2", now=LATER)
+    assert raised.value.message.startswith("Milestone 3 is already titled “Kickoff”.")
+    with plan.begin() as session:
+        assert milestone_titled(session, "Legal").title == "Legal"
+        assert activities(session, "milestone.renamed") == []
+
+
+def test_rename_may_change_case_of_own_title(plan):
+    with plan.begin() as session:
+        room = room_of(session)
+        legal = milestone_titled(session, "Legal")
+        assert plan_edits.rename_milestone(session, room, legal, "LEGAL", actor="U2", now=LATER)
+    with plan.begin() as session:
+        assert milestone_titled(session, "LEGAL").position == 2
+
+
+@pytest.mark.parametrize("title", ["4", "#1"])
+def test_rename_rejects_number_title(plan, title):
+    with plan.begin() as session, pytest.raises(InvalidInputError) as raised:
+        room = room_of(session)
+        legal = milestone_titled(session, "Legal")
+        plan_edits.rename_milestone(session, room, legal, title, actor="U2", now=LATER)
+    assert raised.value.message.startswith(f"“{title}” can't be a milestone title")
+    with plan.begin() as session:
+        assert milestone_titled(session, "Legal").title == "Legal"
+
+
+def test_rename_keeps_old_number_title_unchanged(plan):
+    with plan.begin() as session:
+        legal = milestone_titled(session, "Legal")
+        # Written past the title rules, as a milestone made before them could be.
+        legal.title = "2"
+    with plan.begin() as session:
+        room = room_of(session)
+        old = milestone_titled(session, "2")
+        assert not plan_edits.rename_milestone(session, room, old, " 2 ", actor="U2", now=LATER)
+
+
+def test_add_milestone_at_rejects_used_title(plan):
+    with plan.begin() as session, pytest.raises(ConflictError) as raised:
+        plan_edits.add_milestone_at(
+            session,
+            room_of(session),
+            title="security",
+            due_date=None,
+            position=1,
+            actor="U2",
+            now=LATER,
+        )
+    assert raised.value.message.startswith("Milestone 1 is already titled “Security”.")
+    with plan.begin() as session:
+        assert session.scalar(select(func.count()).select_from(Milestone)) == 3
