@@ -168,6 +168,8 @@ def main() -> None:
         def count_statement(*arguments: Any) -> None:
             statements.append(arguments[2])
 
+        # Earlier requests' background work must not be counted with this one.
+        runtime.background.wait_idle()
         event.listen(runtime.engine, "before_cursor_execute", count_statement)
         timed(apps["mapbot"])
         runtime.background.wait_idle()
