@@ -84,22 +84,7 @@ class MilestoneControls:
     def on_add_button(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        click = ActionRequest.from_body(body)
-        try:
-            support.check_click_team(click, self.services)
-        except UserError as error:
-            respond(text=error.message, response_type="ephemeral", replace_original=False)
-            return
-        opened = self.open_add(
-            client,
-            click.trigger_id,
-            channel_id=click.channel_id,
-            user_id=click.user_id,
-            message_ts=click.message_ts or None,
-        )
-        if not opened:
-            support.tell_form_too_slow(respond)
+        support.open_add_from_button(self.services, self.open_add, ack, body, client, respond)
 
     def on_add_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         submission = support.read_submission(ack, body)

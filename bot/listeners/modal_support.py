@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -23,7 +23,7 @@ from bot.forms import FieldErrors, ModalContext, Submission
 from bot.payloads import ActionRequest
 from bot.services import Services
 from storage import plans
-from storage.errors import NotFoundError
+from storage.errors import NotFoundError, UserError
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,45 @@ def check_click_team(click: ActionRequest, services: Services) -> None:
             click.user_id,
         )
         raise NotFoundError(plans.TASK_GONE)
+
+
+class OpensAddForm(Protocol):
+    def __call__(
+        self,
+        client: WebClient,
+        trigger_id: str,
+        *,
+        channel_id: str,
+        user_id: str,
+        message_ts: str | None = None,
+    ) -> bool: ...
+
+
+def open_add_from_button(
+    services: Services,
+    open_add: OpensAddForm,
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Handle an Add task or Add milestone button: check the click, then open the form."""
+    ack()
+    click = ActionRequest.from_body(body)
+    try:
+        check_click_team(click, services)
+    except UserError as error:
+        respond(text=error.message, response_type="ephemeral", replace_original=False)
+        return
+    opened = open_add(
+        client,
+        click.trigger_id,
+        channel_id=click.channel_id,
+        user_id=click.user_id,
+        message_ts=click.message_ts or None,
+    )
+    if not opened:
+        tell_form_too_slow(respond)
 
 
 def tell_form_too_slow(respond: Respond) -> None:
