@@ -40,12 +40,14 @@ class Direction(StrEnum):
 class StaleEditError(ConflictError):
     """An edit based on an older version of a task. `current` is the task as it is now."""
 
-    def __init__(self, current: TaskView) -> None:
-        super().__init__(stale_edit_message(current, f"<@{current.owner_user_id}>"))
+    def __init__(self, current: TaskView, milestone_title: str) -> None:
+        owner = f"<@{current.owner_user_id}>"
+        super().__init__(stale_edit_message(current, owner, milestone_title))
         self.current = current
+        self.milestone_title = milestone_title
 
 
-def stale_edit_message(current: TaskView, owner: str) -> str:
+def stale_edit_message(current: TaskView, owner: str, milestone_title: str = "") -> str:
     """Describe the current values of a task that someone else changed, naming its owner `owner`.
 
     The owner is passed in because a modal field error is plain text, where a
@@ -55,10 +57,13 @@ def stale_edit_message(current: TaskView, owner: str) -> str:
         owner = current.owner_name or "no one"
     title = current.title if len(current.title) <= 80 else current.title[:79] + "…"
     due = f"due {current.due_date.isoformat()}" if current.due_date else "with no due date"
+    # Status and milestone are listed too: the form does not show the status,
+    # and a move is easy to miss among unchanged fields.
+    where = f" in “{milestone_title}”" if milestone_title else ""
     return (
-        f"Someone changed #{current.number} while you were editing: it is now titled "
-        f"“{title}”, owned by {owner} ({current.side.value}), {due}. "
-        "Close this and try again."
+        f"Someone changed #{current.number} while you were editing: it is now "
+        f"{current.status.label}{where}, titled “{title}”, owned by {owner} "
+        f"({current.side.value}), {due}. Close this and try again."
     )
 
 
@@ -163,7 +168,7 @@ def update_task(
     if task.room_id != room.id:
         raise NotFoundError(plans.TASK_GONE)
     if task.version != expected_version:
-        raise StaleEditError(task_view(task))
+        raise StaleEditError(task_view(task), task.milestone.title)
     requested = _checked_fields(changes)
     target = task.milestone
     if changes.milestone_id is not None and changes.milestone_id != task.milestone_id:

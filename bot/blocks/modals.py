@@ -189,16 +189,21 @@ def milestone_select(
 ) -> StaticSelectElement:
     """Build a select of the plan's milestones, with `selected_id` picked if given.
 
-    Slack allows 100 options, so a longer plan offers its first 100 milestones.
+    Slack allows 100 options, so a longer plan offers its first 99 milestones
+    and the selected one, so that editing a task never loses its milestone.
     """
-    # NOTE: milestones past the 100th cannot be picked here; an external_select
-    # with an options endpoint would lift that limit.
+    # NOTE: other milestones past the 100th cannot be picked here; an
+    # external_select with an options endpoint would lift that limit.
+    offered = list(milestones[:SELECT_OPTIONS_MAX])
+    if len(milestones) > SELECT_OPTIONS_MAX and selected_id not in {m.id for m in offered}:
+        selected = [m for m in milestones if m.id == selected_id]
+        offered = offered[: SELECT_OPTIONS_MAX - len(selected)] + selected
     options = [
         Option(
             value=str(milestone.id),
             text=shorten(f"{milestone.position}. {milestone.title}", OPTION_TEXT_MAX),
         )
-        for milestone in milestones[:SELECT_OPTIONS_MAX]
+        for milestone in offered
     ]
     initial = next(
         (option for option in options if option.value == str(selected_id)),

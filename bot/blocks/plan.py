@@ -97,7 +97,8 @@ class PlanLayout:
         no page buttons, because the page is shared with the live message.
         """
         number = self.clamp(page)
-        blocks = _head(self.plan, number, self.page_count)
+        # An outdated copy has no page buttons, so it does not claim other pages either.
+        blocks = _head(self.plan, number, 1 if outdated else self.page_count)
         if outdated:
             blocks.append(_outdated_notice())
         if self.plan.milestones:

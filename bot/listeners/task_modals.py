@@ -41,6 +41,7 @@ class TaskOutcome(support.Outcome):
 
     # The task as it is now, when the edit was based on an older version.
     stale: TaskView | None = None
+    stale_milestone: str = ""
 
 
 class TaskForms:
@@ -193,6 +194,7 @@ class TaskForms:
             )
         except plan_edits.StaleEditError as stale:
             outcome.stale = stale.current
+            outcome.stale_milestone = stale.milestone_title
         return outcome
 
     def _add(
@@ -222,7 +224,9 @@ class TaskForms:
         if outcome.stale is not None:
             owner = outcome.stale.owner_user_id
             name = person_name(client, owner) if owner else ""
-            outcome.errors[ids.FIELD_TITLE] = plan_edits.stale_edit_message(outcome.stale, name)
+            outcome.errors[ids.FIELD_TITLE] = plan_edits.stale_edit_message(
+                outcome.stale, name, outcome.stale_milestone
+            )
         title = "Edit task" if submission.context.task_id is not None else "Add task"
         support.finish_submission(self.services, ack, client, submission, title, outcome)
 

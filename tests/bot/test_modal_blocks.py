@@ -192,3 +192,15 @@ def test_modal_context_keeps_shown_values():
 
     assert decoded.shown_values == shown_values
     assert decoded == context
+
+
+@pytest.mark.parametrize("selected", [1, 100, 101, 102])
+def test_milestone_select_keeps_selected_past_100(selected):
+    from bot.blocks.modals import milestone_select
+
+    milestones = [make_milestone(position, title=f"M{position}") for position in range(1, 103)]
+    select = milestone_select(milestones, selected).to_dict()
+    values = [option["value"] for option in select["options"]]
+    assert len(values) == 100
+    assert select["initial_option"]["value"] == str(selected)
+    assert str(selected) in values

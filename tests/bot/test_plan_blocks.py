@@ -330,3 +330,13 @@ def test_measured_lengths_match_blocks(done_every):
         measured = sum(unit.length for unit in page.units)
         assert measured == text_length(page.blocks())
         assert sum(unit.block_count for unit in page.units) == len(page.blocks())
+
+
+def test_outdated_page_has_no_page_line():
+    layout = lay_out_plan(make_plan(spread(400, 60)), TODAY)
+    assert layout.page_count > 1
+    live = json.dumps(layout.message(1).blocks)
+    outdated = json.dumps(layout.message(1, outdated=True).blocks)
+    assert "Page 1 of" in live
+    assert "Page 1 of" not in outdated
+    assert OUTDATED_NOTICE.split(".")[0] in outdated

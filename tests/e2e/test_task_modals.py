@@ -514,9 +514,9 @@ def test_stale_edit_shows_current_values(local_bot, driver):
 
     assert closed(saved)
     assert field_errors(stale) == {
-        ids.FIELD_TITLE: "Someone changed #1 while you were editing: it is now titled "
-        "“Send SOC 2 Type II”, owned by Sam Seller (seller), due 2027-01-10. "
-        "Close this and try again."
+        ids.FIELD_TITLE: "Someone changed #1 while you were editing: it is now Not started "
+        "in “Security review”, titled “Send SOC 2 Type II”, owned by Sam Seller (seller), "
+        "due 2027-01-10. Close this and try again."
     }
     task = task_row(local_bot, 1)
     assert task is not None

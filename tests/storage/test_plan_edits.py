@@ -153,8 +153,9 @@ def test_update_task_stale_version_raises_current(plan):
     assert raised.value.current.title == "First edit"
     assert raised.value.current.version == 2
     assert raised.value.message == (
-        "Someone changed #1 while you were editing: it is now titled “First edit”, "
-        "owned by <@U1> (seller), due 2027-01-10. Close this and try again."
+        "Someone changed #1 while you were editing: it is now Not started in “Security”, "
+        "titled “First edit”, owned by <@U1> (seller), due 2027-01-10. "
+        "Close this and try again."
     )
     with plan.begin() as session:
         assert task_number(session, 1).title == "First edit"
