@@ -22,7 +22,8 @@ class ModalContext:
     A view submission carries no channel, so the channel of the deal room
     travels here. `message_ts` is the plan message the modal was opened from,
     if any. `version`, `owner_user_id` and `side` are the task as the edit
-    form showed it. `past_due_ok` is a past due date that the person was
+    form showed it, and `fingerprint` is `storage.plan_edits.edit_fingerprint` of
+    what it showed. `past_due_ok` is a past due date that the person was
     warned about, so submitting it again keeps it. `shown_values` maps the
     milestone fields that a milestone form changes to the values it showed
     (see `storage.plan_edits.milestone_fields`).
@@ -33,6 +34,7 @@ class ModalContext:
     task_id: int | None = None
     milestone_id: int | None = None
     version: int | None = None
+    fingerprint: str | None = None
     owner_user_id: str | None = None
     side: str | None = None
     past_due_ok: str | None = None

@@ -62,26 +62,27 @@ def create_server(wsgi: WSGIApplication, host: str, port: int) -> BaseWSGIServer
 def stop_server(server: BaseWSGIServer, thread: threading.Thread) -> None:
     """Stop a server that runs in `thread`, and wait for it.
 
-    Worker threads finish first. The loop's own thread then closes the
-    sockets, because closing them from outside races with its `select()`.
-    The wake-up pipe is only taken out of the loop and closed after the loop
-    has ended, because late worker callbacks may still write to it.
+    Worker threads finish first. Then the loop's socket map is emptied, which
+    ends the loop at its next turn, and the loop is woken through its trigger.
+    Sockets are closed only after the loop thread has ended, because closing
+    them while it may be in `select()` raises EBADF there.
     """
     server.task_dispatcher.shutdown()
     # The stubs type these loosely, so they are reached through Any.
     loop: Any = server
-    trigger = loop.trigger
-    trigger.pull_trigger(lambda: _close_all_but(loop._map, trigger))
+    socket_map: dict[int, Any] = loop._map
+    dispatchers = list(socket_map.values())
+    socket_map.clear()
+    try:
+        loop.trigger.pull_trigger()
+    except OSError:
+        logger.debug("The server's wake-up pipe was already closed; the loop ends on its timeout")
     thread.join(timeout=10)
-    trigger.close()
-
-
-def _close_all_but(socket_map: dict[int, Any], keep: Any) -> None:
-    for fileno, dispatcher in list(socket_map.items()):
-        if dispatcher is keep:
-            del socket_map[fileno]
-        else:
+    for dispatcher in dispatchers:
+        try:
             dispatcher.close()
+        except OSError:
+            logger.debug("A server socket was already closed")
 
 
 def bound_port(server: BaseWSGIServer) -> int:

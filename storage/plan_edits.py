@@ -9,11 +9,13 @@ and returns False, so a click on an outdated message is harmless.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -158,16 +160,24 @@ def update_task(
     expected_version: int,
     actor: str,
     now: datetime,
+    expected_fingerprint: str | None = None,
 ) -> bool:
     """Apply an edit made on version `expected_version` of the task; return whether it changed.
 
     Raises StaleEditError, writing nothing, when the task changed since that
-    version. Raises InvalidInputError for a bad title, description or owner,
-    and NotFoundError when `changes.milestone_id` is not a milestone of the room.
+    version. With `expected_fingerprint` (`edit_fingerprint` of the task the
+    form showed), only changes to the fields the form edits count, so a
+    status click while the form is open does not block the edit. Raises
+    InvalidInputError for a bad title, description or owner, and
+    NotFoundError when `changes.milestone_id` is not a milestone of the room.
     """
     if task.room_id != room.id:
         raise NotFoundError(plans.TASK_GONE)
-    if task.version != expected_version:
+    if expected_fingerprint is not None:
+        stale = edit_fingerprint(task) != expected_fingerprint
+    else:
+        stale = task.version != expected_version
+    if stale:
         raise StaleEditError(task_view(task), task.milestone.title)
     requested = _checked_fields(changes)
     target = task.milestone
@@ -495,6 +505,40 @@ def _checked_fields(changes: TaskChanges) -> dict[str, Any]:
         "due_date": changes.due_date,
         "description": description,
     }
+
+
+class EditedFields(Protocol):
+    """The fields of a task that the edit form shows: a Task row or a TaskView."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def owner_user_id(self) -> str | None: ...
+    @property
+    def owner_name(self) -> str | None: ...
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def milestone_id(self) -> int: ...
+
+
+def edit_fingerprint(task: EditedFields) -> str:
+    """Return a short digest of the fields the edit form shows, to detect edits by others."""
+    fields = [
+        task.title,
+        task.side.value,
+        task.owner_user_id,
+        task.owner_name,
+        task.due_date.isoformat() if task.due_date else None,
+        task.description,
+        task.milestone_id,
+    ]
+    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]
 
 
 def _task_fields(task: Task) -> dict[str, Any]:

@@ -87,6 +87,7 @@ class TaskForms:
                 message_ts=click.message_ts or None,
                 task_id=task.id,
                 version=task.version,
+                fingerprint=plan_edits.edit_fingerprint(task),
                 owner_user_id=task.owner_user_id,
                 side=task.side.value,
             )
@@ -189,6 +190,7 @@ class TaskForms:
                 task,
                 changes,
                 expected_version=context.version or 0,
+                expected_fingerprint=context.fingerprint,
                 actor=submission.user_id,
                 now=self.services.now(),
             )

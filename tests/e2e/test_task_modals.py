@@ -524,6 +524,45 @@ def test_stale_edit_shows_current_values(local_bot, driver):
     assert task.version == 2
 
 
+def test_status_change_does_not_block_edit(local_bot, driver):
+    sample_plan(driver)
+    form = open_edit_form(local_bot, driver, 1, user=SELLER)
+    driver.command(SELLER_2, "done #1")
+
+    saved = driver.submit(
+        SELLER, form["id"], edit_answers(form, **{ids.FIELD_TITLE: "Share SOC 2 now"})
+    )
+
+    assert closed(saved)
+    task = task_row(local_bot, 1)
+    assert task is not None
+    assert task.title == "Share SOC 2 now"
+    assert task.status.value == "completed"
+
+
+def test_move_while_editing_is_stale(local_bot, driver):
+    sample_plan(driver)
+    form = open_edit_form(local_bot, driver, 1, user=SELLER)
+    with local_bot.runtime.services.sessions.begin() as session:
+        from storage import plan_edits, plans
+
+        room = plans.require_room(session, "T0HOME", "C0DEAL")
+        task = plans.find_task(session, room, number=1)
+        target = plans.resolve_milestone(session, room, "2")
+        plan_edits.move_task(session, room, task, target, actor=SELLER_2, now=local_bot.clock())
+
+    stale = driver.submit(
+        SELLER, form["id"], edit_answers(form, **{ids.FIELD_TITLE: "Share SOC 2 now"})
+    )
+
+    errors = field_errors(stale)
+    assert "while you were editing" in errors[ids.FIELD_TITLE]
+    assert "Legal review" in errors[ids.FIELD_TITLE]
+    task_now = task_row(local_bot, 1)
+    assert task_now is not None
+    assert task_now.title == "Share SOC 2 report"
+
+
 def test_edit_of_deleted_task_explains(local_bot, driver):
     sample_plan(driver)
     view = open_edit_form(local_bot, driver, 1)
