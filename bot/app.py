@@ -28,8 +28,9 @@ def build_app(config: Config, services: Services, client: WebClient) -> App:
     `process_before_response=True` runs each listener before the HTTP response
     is sent. Bolt's default runner instead polls for `ack()` every 10 ms, which
     adds about 10 ms to every request. Slow work, such as a `/map` command
-    that calls the Web API, runs as a lazy listener on `services.background` after the
-    answer is sent, so Slack's 3-second limit is never at risk.
+    that calls the Web API, runs as a lazy listener on `services.background`
+    after the HTTP response is sent, so Slack's 3-second limit does not depend
+    on the database or the Web API.
     """
     app = App(
         client=client,

@@ -1,4 +1,4 @@
-"""What listeners need at run time, passed in explicitly instead of module globals."""
+"""Run-time dependencies of the listeners, passed in explicitly instead of module globals."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # A write that lost a race (a stale version, or SQLite's busy snapshot) is retried
-# this many times in a fresh transaction, where it sees the winner's result.
+# this many times in a fresh transaction, which reads the winner's result.
 WRITE_RETRIES = 2
 
 

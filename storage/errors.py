@@ -1,7 +1,7 @@
 """Errors whose message is written for the person in Slack.
 
 The bot shows `UserError.message` as it is (ephemeral message or modal field
-error), so every message names the bad value and says what to type instead.
+error), so every message names the bad value and what to type instead.
 """
 
 

@@ -1,6 +1,6 @@
-"""Where each room's live plan message is, which page it shows, and whether it is updated.
+"""Each room's live plan message: its ts, the page it shows, and whether it is updated.
 
-Functions take a `Session` and never commit; the caller owns the transaction.
+Functions take a `Session` and never commit, because the caller owns the transaction.
 Writes that follow a Web API call name the message `ts` they acted on and
 change nothing if the room has moved to a newer message meanwhile.
 """

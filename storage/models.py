@@ -48,7 +48,7 @@ _STATUS_LABELS = {
 
 
 class Side(StrEnum):
-    """Which party of the deal owns a task."""
+    """The party of the deal that owns a task."""
 
     BUYER = "buyer"
     SELLER = "seller"
@@ -128,7 +128,7 @@ class Base(DeclarativeBase):
 
 
 class DealRoom(Base):
-    """A channel in a workspace that holds one plan."""
+    """A channel in a workspace that contains one plan."""
 
     __tablename__ = "deal_rooms"
     __table_args__ = (

@@ -4,7 +4,7 @@ Functions take a `Session` and never commit; the caller owns the transaction.
 Each dedupe key gets one row, because `enqueue` ignores a key it already has,
 and `claim` hands each due row to one worker at a time. On PostgreSQL the
 claim locks rows with `FOR UPDATE SKIP LOCKED`, so workers never wait on each
-other; on SQLite the claim is one UPDATE statement, which holds the database's
+other. On SQLite the claim is one UPDATE statement, which keeps the database's
 write lock while it runs.
 
 A worker that dies after claiming leaves its rows in `sending`. Once the claim
@@ -133,7 +133,7 @@ def enqueue(
     statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
         OutboxMessage.id
     )
-    # RETURNING tells reliably whether a row went in; rowcount does not on every driver.
+    # RETURNING shows reliably whether a row went in, but rowcount does not on every driver.
     return session.execute(statement).first() is not None
 
 

@@ -444,7 +444,7 @@ def set_task_status(
     """Move a task to `status`; a task already there is left alone and logs nothing.
 
     With `expected`, the status the person saw, a task that has meanwhile
-    moved to a third status is left alone too, and ConflictError says so.
+    moved to a third status is left alone too, and ConflictError explains why.
     This keeps a click on an older message from reopening a completed task.
     """
     before = task.status

@@ -220,8 +220,8 @@ def milestone_select(
 def remove_due_date_input(due: date | None) -> list[InputBlock]:
     """Build the checkbox that removes a due date, for forms that show one.
 
-    Slack's datepicker has no way to clear a date once one is picked, as a
-    Slack SDK maintainer confirmed in slackapi/node-slack-sdk issue 1631 (2023).
+    Slack's datepicker has no way to clear a date once one is picked, so an
+    edit form needs this box to remove one.
     """
     if due is None:
         return []

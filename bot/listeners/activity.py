@@ -32,7 +32,8 @@ class RoomActivity:
         response = next_()
         channel_id = self.channel_of(body)
         if channel_id is not None:
-            # After the listener and off the request thread, so Slack's answer never waits for it.
+            # Runs after the listener and off the request thread, so the HTTP response
+            # does not wait for it.
             self.services.later(lambda: self.unblock(channel_id))
         return response
 

@@ -1,4 +1,4 @@
-"""The last line of defence: log unexpected errors and apologise, never leak them."""
+"""The last line of defence: log unexpected errors and apologise without their text."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
             headers={"content-type": "application/json"},
         )
     if body.get("type") == "view_submission":
-        # A modal shows no response_url message, and an empty answer would close it.
+        # A modal shows no response_url message, and an empty response would close it.
         answer = {"response_action": "update", "view": notice_modal("Not saved", APOLOGY)}
         return BoltResponse(
             status=200, body=json.dumps(answer), headers={"content-type": "application/json"}

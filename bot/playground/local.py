@@ -138,7 +138,7 @@ class LocalBot:
 class _WaitingSender(SignedSender):
     """Sends signed requests and returns once the bot's background work is done.
 
-    Commands run after the HTTP answer, so without the wait a caller could
+    Commands run after the HTTP response, so without the wait a caller could
     look at the channel before the bot has posted to it.
     """
 

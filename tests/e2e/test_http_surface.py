@@ -1,4 +1,4 @@
-"""What the HTTP server answers before any listener runs: signatures and health."""
+"""HTTP responses sent before any listener runs: signature checks and health."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def test_status_posts_plan(local_bot, driver):
     assert "*#1* Share SOC 2 report" in text
     assert f"<@{BUYER}> (buyer)" in text
     assert "Dana Whitfield (buyer)" in text
-    # Task #3 was due 2026-12-01 and the clock says 2026-12-04.
+    # Task #3 was due 2026-12-01 and the clock is at 2026-12-04.
     assert text.count("*overdue*") == 1
     assert "1. Security review" in text
 
