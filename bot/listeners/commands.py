@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 import bot.grammar as grammar
 from bot.blocks.text import escape, format_date
 from bot.dates import parse_due_date, today_in_zone
+from bot.listeners import modal_support as support
 from bot.listeners.errors import APOLOGY
 from bot.listeners.milestone_controls import MilestoneControls
 from bot.listeners.modal_support import FORM_TOO_SLOW
@@ -91,23 +92,22 @@ class MapCommand:
                 reply = run_settings_command(self.services, request, parsed.text)
                 respond(text=reply, response_type="ephemeral")
             case grammar.OpenTaskForm():
-                opened = self.task_forms.open_add(
-                    client,
-                    request.trigger_id,
-                    channel_id=request.channel_id,
-                    user_id=request.user_id,
-                )
-                if not opened:
-                    respond(text=FORM_TOO_SLOW, response_type="ephemeral")
+                self.open_form(self.task_forms.open_add, request, client, respond)
             case grammar.OpenMilestoneForm():
-                opened = self.milestone_forms.open_add(
-                    client,
-                    request.trigger_id,
-                    channel_id=request.channel_id,
-                    user_id=request.user_id,
-                )
-                if not opened:
-                    respond(text=FORM_TOO_SLOW, response_type="ephemeral")
+                self.open_form(self.milestone_forms.open_add, request, client, respond)
+
+    def open_form(
+        self,
+        open_add: support.OpensAddForm,
+        request: CommandRequest,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
+        opened = open_add(
+            client, request.trigger_id, channel_id=request.channel_id, user_id=request.user_id
+        )
+        if not opened:
+            respond(text=FORM_TOO_SLOW, response_type="ephemeral")
 
     def init(self, parsed: grammar.Init, request: CommandRequest, respond: Respond) -> None:
         def create(session: Session) -> str:
